@@ -1,0 +1,127 @@
+// `ipsim boot [--profile NAME|FILE]`: net_ns_init() on an empty kernel, then the profile's lines
+// (contract §5, §9.6). A profile is a batch file of ipsim lines plus two directives of its own:
+// `net_ns_init` (lines before it run with no namespace yet: registrations only link) and
+// `proc reserve N` (the /proc entries a real boot creates before net_ns_init).
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { errnoByName, strerror } from '../lib/errno.js';
+import { emptyState, Kernel, Refused } from '../lib/net_namespace.js';
+import { Tracer } from '../lib/trace.js';
+import type { Output } from '../ui/output.js';
+import { batchItems } from './batch.js';
+import { Fatal, type Ctx, type ObjectModule } from './context.js';
+import { runLine } from './dispatch.js';
+import type { GlobalOptions } from './ip_options.js';
+import type { Session } from './session.js';
+import { parseOptions } from './options.js';
+
+export const DEFAULT_PROFILE = 'seed';
+
+/** What a profile's lines run with: the kernel being booted, and none of the caller's -n. */
+export interface BootEnv {
+  out: Output;
+  opts: GlobalOptions;
+  env: NodeJS.ProcessEnv;
+  session: Session;
+  profilesDir: string;
+  tracer: Tracer;
+}
+
+function readProfile(out: Output, profilesDir: string, profile: string): string | undefined {
+  const file = profile.includes('/') ? profile : join(profilesDir, profile);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    out.err(`Error: cannot read profile "${profile}": ${strerror(errnoByName(code)?.num ?? 0)}\n`);
+    return undefined;
+  }
+}
+
+/**
+ * Boots a fresh kernel from a profile: the kernel, or the exit status of a failure (its message
+ * and `Command failed PROFILE:N` already printed).
+ */
+export async function bootProfile(boot: BootEnv, profile: string): Promise<Kernel | number> {
+  const text = readProfile(boot.out, boot.profilesDir, profile);
+  if (text === undefined) return 1;
+  const kernel = new Kernel(emptyState(randomUUID()), boot.tracer);
+  const items = [...batchItems(text)];
+  const explicitInit = items.some((item) => item.kind === 'command' && item.argv[0] === 'net_ns_init');
+  const ctx: Ctx = {
+    opts: { ...boot.opts, netns: [], all: false, batch: undefined },
+    out: boot.out,
+    env: boot.env,
+    session: boot.session,
+    profilesDir: boot.profilesDir,
+    kernel: async () => kernel,
+    loadedKernel: () => kernel,
+    tracer: boot.tracer,
+    observer: 0,
+    inProfile: true,
+  };
+  const failed = (lineno: number): number => {
+    boot.out.err(`Command failed ${profile}:${lineno}\n`);
+    return 1;
+  };
+  if (!explicitInit) kernel.net_ns_init();
+  for (const item of items) {
+    if (item.kind === 'error') {
+      boot.out.err(`${item.message}\n`);
+      if (item.exit !== 0) return item.exit;
+      break;
+    }
+    const [word, ...args] = item.argv;
+    try {
+      if (word === 'net_ns_init') {
+        if (args.length > 0) throw new Refused('net_ns_init takes no arguments');
+        kernel.net_ns_init();
+      } else if (word === 'proc') {
+        if (args[0] !== 'reserve' || args.length !== 2 || !/^\d+$/.test(args[1]!)) throw new Refused('usage: proc reserve N');
+        kernel.procReserve(Number(args[1]));
+      } else if ((await runLine(ctx, item.argv, false)) !== 0) {
+        return failed(item.lineno);
+      }
+    } catch (err) {
+      if (err instanceof Refused) {
+        boot.out.err(`Error: ${err.message}\n`);
+        return failed(item.lineno);
+      }
+      if (err instanceof Fatal) return failed(item.lineno);
+      throw err;
+    }
+  }
+  return kernel;
+}
+
+const boot: ObjectModule = {
+  writes: () => true,
+
+  async run(ctx: Ctx, args: string[]): Promise<number> {
+    const parsed = await parseOptions(ctx, 'boot', args, (cmd) => cmd.option('--profile <name>', 'seed, bare or a file', DEFAULT_PROFILE));
+    if (ctx.inProfile) throw new Refused('a profile cannot boot');
+    if (ctx.session.exists()) {
+      ctx.out.err(`Error: kernel already booted (${ctx.session.path}); run "ipsim reset" first\n`);
+      return 1;
+    }
+    const kernel = await bootProfile(
+      { out: ctx.out, opts: ctx.opts, env: ctx.env, session: ctx.session, profilesDir: ctx.profilesDir, tracer: ctx.tracer },
+      String(parsed.opts.profile),
+    );
+    if (typeof kernel === 'number') return kernel;
+    ctx.session.replace(kernel);
+    return 0;
+  },
+};
+
+export default boot;
+
+/** The kernel a missing state file stands for: a `seed` boot, untraced and silent. */
+export async function seedKernel(session: Session, profilesDir: string, env: NodeJS.ProcessEnv): Promise<Kernel> {
+  const silent: Output = { color: false, interactive: false, out: () => undefined, err: () => undefined };
+  const opts: GlobalOptions = { json: 0, pretty: 0, force: 0, all: false, netns: [], trace: false, help: false, version: false };
+  const kernel = await bootProfile({ out: silent, opts, env, session, profilesDir, tracer: new Tracer(false) }, DEFAULT_PROFILE);
+  if (typeof kernel === 'number') throw new Error(`the built-in ${DEFAULT_PROFILE} profile failed`);
+  return kernel;
+}

@@ -1,0 +1,52 @@
+// What every command receives: the global options, the output, and the kernel it works on.
+import type { Kernel } from '../lib/net_namespace.js';
+import type { Net } from '../lib/state.js';
+import type { Tracer } from '../lib/trace.js';
+import type { Output } from '../ui/output.js';
+import { jsonDocument, type JsonValue } from '../ui/json_writer.js';
+import type { GlobalOptions } from './ip_options.js';
+import type { Session } from './session.js';
+
+export interface Ctx {
+  readonly opts: GlobalOptions;
+  readonly out: Output;
+  readonly env: NodeJS.ProcessEnv;
+  readonly session: Session;
+  /** Where the built-in boot profiles live. */
+  readonly profilesDir: string;
+  /** The kernel this command works on: the session's, or the one a profile is booting. */
+  kernel(): Promise<Kernel>;
+  /** That kernel if something has loaded it already. */
+  loadedKernel(): Kernel | undefined;
+  readonly tracer: Tracer;
+  /** Serial of the namespace ipsim acts from (-n NAME, IPSIM_NETNS); init_net when unset. */
+  readonly observer: number;
+  /** Set while a boot profile runs: its lines may not boot, reset or open a shell. */
+  readonly inProfile: boolean;
+}
+
+/** exit(-1) in iproute2: the message is printed, the process ends 255 and a batch stops. */
+export class Fatal extends Error {
+  constructor(readonly status = 255) {
+    super(`fatal exit ${status}`);
+    this.name = 'Fatal';
+  }
+}
+
+/** A command module: one per object, loaded only when its object is used. */
+export interface ObjectModule {
+  /** Whether the command (arguments after the object word) may change the state, so needs the lock. */
+  writes(args: readonly string[], opts: GlobalOptions): boolean;
+  run(ctx: Ctx, args: string[]): Promise<number>;
+}
+
+/** Prints a JSON document the way iproute2's writer does (pretty with -p), newline-terminated. */
+export function printJson(ctx: Ctx, value: JsonValue): void {
+  ctx.out.out(`${jsonDocument(value, ctx.opts.pretty > 0)}\n`);
+}
+
+/** The namespace the command acts from. */
+export async function observerNet(ctx: Ctx): Promise<Net> {
+  const kernel = await ctx.kernel();
+  return kernel.netBySerialNo(ctx.observer) ?? kernel.init_net!;
+}

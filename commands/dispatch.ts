@@ -1,0 +1,80 @@
+// do_cmd(): the object word matched by prefix against ip's object table, then that object's
+// module, loaded only when used. Every command line goes through runLine, whether it comes from the
+// command line, a -batch file or a boot profile.
+import { KernelBug } from '../lib/generic.js';
+import { KernelPanic, Refused } from '../lib/net_namespace.js';
+import { formatTraceLine } from '../lib/trace.js';
+import { jsonDocument } from '../ui/json_writer.js';
+import { Fatal, type Ctx, type ObjectModule } from './context.js';
+import { matchObject, type GlobalOptions } from './ip_options.js';
+import { USAGE } from './usage.js';
+
+const MODULES: Readonly<Record<string, () => Promise<ObjectModule>>> = {
+  netns: async () => (await import('./netns.js')).default,
+  pernet: async () => (await import('./pernet.js')).default,
+  show: async () => (await import('./show.js')).default,
+  boot: async () => (await import('./boot.js')).default,
+  reset: async () => (await import('./reset.js')).default,
+};
+
+/** The module of an object word, or undefined for an object ipsim does not have. */
+async function moduleFor(word: string): Promise<ObjectModule | undefined> {
+  const object = matchObject(word);
+  const load = object === undefined ? undefined : MODULES[object];
+  return load ? load() : undefined;
+}
+
+/** Whether a line may change the state, so that the invocation takes the lock before loading. */
+export async function lineWrites(argv: readonly string[], opts: GlobalOptions): Promise<boolean> {
+  if (argv.length === 0) return false;
+  const module = await moduleFor(argv[0]!);
+  return module ? module.writes(argv.slice(1), opts) : false;
+}
+
+/**
+ * Runs one command line (argv starts with the object word), then what ends every command: the
+ * netns workqueue's cleanup_net over what the command queued, then the command's trace.
+ */
+export async function runLine(ctx: Ctx, argv: string[], printTrace: boolean): Promise<number> {
+  const word = argv[0]!;
+  if (matchObject(word) === 'help') {
+    ctx.out.err(USAGE);
+    throw new Fatal();
+  }
+  const module = await moduleFor(word);
+  if (!module) {
+    ctx.out.err(`Object "${word}" is unknown, try "ip help".\n`);
+    return 1;
+  }
+  const tracing = ctx.tracer.enabled;
+  let status: number;
+  try {
+    status = await module.run(ctx, argv.slice(1));
+  } catch (err) {
+    if (err instanceof Refused) {
+      ctx.out.err(`Error: ${err.message}\n`);
+      status = 1;
+    } else if (err instanceof KernelPanic || err instanceof KernelBug) {
+      ctx.out.err(`${err.message}\n`);
+      status = 2;
+    } else {
+      throw err;
+    }
+  }
+  const kernel = ctx.loadedKernel();
+  if (kernel) {
+    kernel.drainNetnsWq();
+    kernel.endCommand();
+  }
+  if (printTrace) printCommandTrace(ctx);
+  ctx.tracer.enabled = tracing;
+  return status;
+}
+
+/** The command's kernel calls, after its output: text lines, or one {"trace":[…]} line under -j. */
+function printCommandTrace(ctx: Ctx): void {
+  if (!ctx.tracer.enabled) return;
+  const events = ctx.tracer.take();
+  if (ctx.opts.json) ctx.out.out(`${jsonDocument({ trace: events }, false)}\n`);
+  else ctx.out.out(events.map((event) => `${formatTraceLine(event)}\n`).join(''));
+}

@@ -1,0 +1,181 @@
+// `ipsim pernet`: the kernel's registration API (contract §3) — register_pernet_subsys/device,
+// unregister_pernet_subsys/device, fault injection, and pernet_list itself.
+import { errnoName, parseErrno, strerror } from '../lib/errno.js';
+import { Refused, type OpsSpec } from '../lib/net_namespace.js';
+import type { FailInit, PernetOps } from '../lib/state.js';
+import { Fatal, printJson, type Ctx, type ObjectModule } from './context.js';
+import { collect, parseOptions } from './options.js';
+import { matches } from './utils.js';
+
+export const PERNET_USAGE =
+  'Usage: ipsim pernet register-subsys NAME [OPS-OPTIONS]\n' +
+  '       ipsim pernet register-device NAME [OPS-OPTIONS]\n' +
+  '       ipsim pernet unregister-subsys NAME\n' +
+  '       ipsim pernet unregister-device NAME\n' +
+  '       ipsim pernet fail NAME [--init NET[:ERRNO]]... [--alloc NET]... [--clear]\n' +
+  '       ipsim pernet list\n' +
+  'OPS-OPTIONS := [--id] [--size BYTES] [--init FN] [--exit FN] [--exit-batch FN]\n' +
+  '               [--fail-init NET[:ERRNO]]... [--fail-alloc NET]...\n' +
+  'NET := NAME | init_net | net:[INUM] | *\n';
+
+type Sub = 'register-subsys' | 'register-device' | 'unregister-subsys' | 'unregister-device' | 'fail' | 'list' | 'help';
+
+const SUBS: readonly Sub[] = ['register-subsys', 'register-device', 'unregister-subsys', 'unregister-device', 'fail', 'list', 'help'];
+
+function sub(word: string): Sub | undefined {
+  return SUBS.find((keyword) => matches(word, keyword));
+}
+
+/** NET[:ERRNO]: split at the last ':' only when what follows is an errno (contract §9.7). */
+export function parseFailInit(text: string): FailInit {
+  const colon = text.lastIndexOf(':');
+  const tail = colon < 0 ? '' : text.slice(colon + 1);
+  const isErrno = /^E[A-Z0-9]+$/.test(tail) || /^[1-9][0-9]{0,3}$/.test(tail);
+  if (colon < 0 || !isErrno) return { net: text, errno: 12 };
+  const errno = parseErrno(tail);
+  if (errno === undefined) throw new Refused(`unknown errno "${tail}"`);
+  return { net: text.slice(0, colon), errno };
+}
+
+function parseSize(text: string | undefined): number {
+  if (text === undefined) return 0;
+  const size = Number(text);
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(size)) throw new Refused(`invalid size "${text}": it must be a non-negative integer`);
+  return size;
+}
+
+function needName(operands: readonly string[], command: string): string {
+  const name = operands[0];
+  if (name === undefined) throw new Refused(`pernet ${command} needs an ops NAME`);
+  return name;
+}
+
+async function register(ctx: Ctx, command: 'register-subsys' | 'register-device', args: string[]): Promise<number> {
+  const { opts, operands } = await parseOptions(ctx, command, args, (cmd) =>
+    cmd
+      .argument('[name]')
+      .option('--id', 'ask for a net_generic id')
+      .option('--size <bytes>', 'per-namespace data size')
+      .option('--init <fn>', 'init callback')
+      .option('--exit <fn>', 'exit callback')
+      .option('--exit-batch <fn>', 'exit_batch callback')
+      .option('--fail-init <net>', 'init returns -ERRNO on NET', collect, [])
+      .option('--fail-alloc <net>', "ops_init's kzalloc fails on NET", collect, []),
+  );
+  const spec: OpsSpec = {
+    name: needName(operands, command),
+    id: opts.id === true,
+    size: parseSize(opts.size as string | undefined),
+    init: (opts.init as string | undefined) ?? null,
+    exit: (opts.exit as string | undefined) ?? null,
+    exit_batch: (opts.exitBatch as string | undefined) ?? null,
+    fail_init: (opts.failInit as string[]).map(parseFailInit),
+    fail_alloc: opts.failAlloc as string[],
+  };
+  const kernel = await ctx.kernel();
+  const fn = command === 'register-subsys' ? 'register_pernet_subsys' : 'register_pernet_device';
+  const error = command === 'register-subsys' ? kernel.register_pernet_subsys(spec) : kernel.register_pernet_device(spec);
+  if (error) {
+    ctx.out.err(`Error: ${fn}(${spec.name}): -${errnoName(-error)} (${strerror(-error)})\n`);
+    return 2;
+  }
+  return 0;
+}
+
+async function unregister(ctx: Ctx, command: 'unregister-subsys' | 'unregister-device', args: string[]): Promise<number> {
+  const { operands } = await parseOptions(ctx, command, args, (cmd) => cmd.argument('[name]'));
+  const name = needName(operands, command);
+  const kernel = await ctx.kernel();
+  if (command === 'unregister-subsys') kernel.unregister_pernet_subsys(name);
+  else kernel.unregister_pernet_device(name);
+  return 0;
+}
+
+async function fail(ctx: Ctx, args: string[]): Promise<number> {
+  const { opts, operands } = await parseOptions(ctx, 'fail', args, (cmd) =>
+    cmd
+      .argument('[name]')
+      .option('--init <net>', 'init returns -ERRNO on NET', collect, [])
+      .option('--alloc <net>', "ops_init's kzalloc fails on NET", collect, [])
+      .option('--clear', 'forget the injected faults first'),
+  );
+  const name = needName(operands, 'fail');
+  const change = { clear: opts.clear === true, init: (opts.init as string[]).map(parseFailInit), alloc: opts.alloc as string[] };
+  (await ctx.kernel()).changeFaults(name, change);
+  return 0;
+}
+
+function faults(ops: PernetOps): string {
+  const init = ops.fail_init.map((f) => `init@${f.net}=-${errnoName(f.errno)}`);
+  const alloc = ops.fail_alloc.map((net) => `alloc@${net}`);
+  return [...init, ...alloc].join(' ');
+}
+
+async function list(ctx: Ctx, args: string[]): Promise<number> {
+  await parseOptions(ctx, 'list', args, (cmd) => cmd);
+  const kernel = await ctx.kernel();
+  const { pernet_list, first_device } = kernel.state;
+  if (ctx.opts.json) {
+    printJson(
+      ctx,
+      pernet_list.map((ops) => ({
+        name: ops.name,
+        kind: ops.kind,
+        id: ops.id,
+        size: ops.size,
+        init: ops.init,
+        exit: ops.exit,
+        exit_batch: ops.exit_batch,
+        first_device: ops.name === first_device,
+      })),
+    );
+    return 0;
+  }
+  const { renderTable } = await import('../ui/table.js');
+  const rows = pernet_list.map((ops, i) => [
+    String(i + 1),
+    ops.name,
+    ops.name === first_device ? `${ops.kind} <- first_device` : ops.kind,
+    ops.id === null ? '-' : String(ops.id),
+    String(ops.size),
+    ops.init ?? '-',
+    ops.exit ?? '-',
+    ops.exit_batch ?? '-',
+    faults(ops) || '-',
+  ]);
+  ctx.out.out(renderTable(ctx.out.color, ['#', 'ops', 'kind', 'id', 'size', 'init', 'exit', 'exit_batch', 'faults'], rows));
+  return 0;
+}
+
+const pernet: ObjectModule = {
+  writes(args: readonly string[]): boolean {
+    const s = args.length === 0 ? undefined : sub(args[0]!);
+    return s !== undefined && s !== 'list' && s !== 'help';
+  },
+
+  async run(ctx: Ctx, args: string[]): Promise<number> {
+    const word = args[0];
+    const rest = args.slice(1);
+    const s = word === undefined ? 'list' : sub(word);
+    switch (s) {
+      case 'register-subsys':
+      case 'register-device':
+        return register(ctx, s, rest);
+      case 'unregister-subsys':
+      case 'unregister-device':
+        return unregister(ctx, s, rest);
+      case 'fail':
+        return fail(ctx, rest);
+      case 'list':
+        return list(ctx, rest);
+      case 'help':
+        ctx.out.err(PERNET_USAGE);
+        throw new Fatal();
+      case undefined:
+        ctx.out.err(`Command "${word}" is unknown, try "ipsim pernet help".\n`);
+        throw new Fatal();
+    }
+  },
+};
+
+export default pernet;

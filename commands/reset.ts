@@ -1,0 +1,20 @@
+// `ipsim reset`: forget the emulated kernel. Under the lock, the state file and its journal are
+// removed without being parsed, so this also clears a corrupt file (contract §9.6).
+import { Refused } from '../lib/net_namespace.js';
+import { removeState } from '../store/state_file.js';
+import type { Ctx, ObjectModule } from './context.js';
+import { parseOptions } from './options.js';
+
+const reset: ObjectModule = {
+  writes: () => true,
+
+  async run(ctx: Ctx, args: string[]): Promise<number> {
+    await parseOptions(ctx, 'reset', args, (cmd) => cmd);
+    if (ctx.inProfile) throw new Refused('a profile cannot reset the kernel');
+    removeState(ctx.session.path);
+    ctx.session.forget();
+    return 0;
+  },
+};
+
+export default reset;

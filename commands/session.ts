@@ -1,0 +1,101 @@
+// One invocation's hold on the state file (contract §9.1): the lock only when something will be
+// written, one load, the implicit seed boot when there is no file yet, and at most one write, at
+// the end, of whatever the completed commands reached.
+import { Kernel } from '../lib/net_namespace.js';
+import { Tracer } from '../lib/trace.js';
+import { acquireLock, type Lock } from '../store/lock.js';
+import { appendJournal, readState, writeState } from '../store/state_file.js';
+
+/** Builds the kernel a fresh `seed` boot leaves, untraced (the implicit boot is never traced). */
+export type SeedBoot = () => Promise<Kernel>;
+
+export class Session {
+  readonly tracer: Tracer;
+  private current: Kernel | undefined;
+  private lock: Lock | undefined;
+  /** The file did not exist when loaded: a boot happened in memory only. */
+  private bootedImplicitly = false;
+  /** Set by boot: the file must be written even if nothing changes after it. */
+  private replaced = false;
+
+  constructor(
+    readonly path: string,
+    trace: boolean,
+    private readonly seedBoot: SeedBoot,
+  ) {
+    this.tracer = new Tracer(trace);
+  }
+
+  /** Takes the lock before the first load, for an invocation that will change the state. */
+  async lockForWrite(): Promise<void> {
+    if (!this.lock) this.lock = await acquireLock(this.path);
+  }
+
+  get locked(): boolean {
+    return this.lock !== undefined;
+  }
+
+  /** The kernel, loaded once; a missing file is a fresh seed boot. */
+  async kernel(): Promise<Kernel> {
+    if (this.current) return this.current;
+    const state = readState(this.path);
+    if (state) {
+      this.current = new Kernel(state, this.tracer);
+    } else {
+      const booted = await this.seedBoot();
+      this.current = new Kernel(booted.state, this.tracer);
+      this.bootedImplicitly = true;
+    }
+    return this.current;
+  }
+
+  /** The loaded kernel, if any command has needed it yet. */
+  get loaded(): Kernel | undefined {
+    return this.current;
+  }
+
+  /** Whether a state file exists (loading, and so validating, it); never boots implicitly. */
+  exists(): boolean {
+    if (this.current) return !this.bootedImplicitly;
+    const state = readState(this.path);
+    if (state) this.current = new Kernel(state, this.tracer);
+    return state !== undefined;
+  }
+
+  /** After `reset`: the next command starts from a missing file. */
+  forget(): void {
+    this.current = undefined;
+    this.bootedImplicitly = false;
+    this.replaced = false;
+  }
+
+  /** `boot` installs the kernel it built; it is written at the end. */
+  replace(kernel: Kernel): void {
+    this.current = kernel;
+    this.bootedImplicitly = false;
+    this.replaced = true;
+  }
+
+  /** Writes what changed (atomically, then the journal) and releases the lock. */
+  commit(): void {
+    try {
+      const kernel = this.current;
+      if (kernel && (kernel.dirty || this.replaced)) {
+        if (!this.lock) throw new Error('internal error: a change was made without the lock');
+        writeState(this.path, kernel.state);
+        appendJournal(this.path, kernel.nameEvents);
+        kernel.dirty = false;
+        kernel.nameEvents.length = 0;
+        this.replaced = false;
+        this.bootedImplicitly = false;
+      }
+    } finally {
+      this.release();
+    }
+  }
+
+  release(): void {
+    this.lock?.release();
+    this.lock = undefined;
+  }
+}

@@ -1,0 +1,188 @@
+// The state file's lock (contract §8, §9.1): `${state}.lock`, holding `pid starttime nonce\n`.
+//
+// - Publishing is atomic: the line is written to a private temp file which is then hard-linked
+//   to the lock path (link fails with EEXIST when the lock is taken). A visible lock therefore
+//   always has its complete content.
+// - Liveness is pid + start time (procfs.ts), never the file's age: a live owner keeps its lock
+//   however long it computes, and waiting for it is unbounded; a dead owner's lock is taken over
+//   at once.
+// - Only two kinds of unlink touch the lock path: the owner removing its own lock (it is alive
+//   while doing so, so nobody judges it dead then), and a breaker removing a dead owner's lock.
+//   Breakers are serialised by a second lock, `${state}.lock.break`, so between a breaker's
+//   re-read of the lock and its unlink nothing else can replace the lock.
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isAlive, selfIdentity } from './procfs.js';
+
+export interface Lock {
+  /** Idempotent; removes the lock file only if it is still ours. */
+  release(): void;
+}
+
+const MIN_DELAY_MS = 2;
+const MAX_DELAY_MS = 25;
+/** A lock file without a valid line younger than this is presumed still being written. */
+const UNREADABLE_GRACE_MS = 1000;
+const LOCK_LINE = /^(\d+) (\d+) ([0-9a-f]+)\n$/;
+
+function errno(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
+}
+
+function nonce(): string {
+  return randomBytes(8).toString('hex');
+}
+
+function ownLine(): string {
+  const me = selfIdentity();
+  return `${me.pid} ${me.startTime} ${nonce()}\n`;
+}
+
+/** The file's content, or undefined when it does not exist. */
+function readContent(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    if (errno(e) === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+function unlinkIfExists(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch (e) {
+    if (errno(e) !== 'ENOENT') throw e;
+  }
+}
+
+/** Atomically creates `target` with `content`; false when it already exists. */
+function publish(target: string, content: string): boolean {
+  const temp = `${target}.${process.pid}.${nonce()}`;
+  // 'wx': the temp name is ours alone, so the cleanup below never removes another's file.
+  const fd = openSync(temp, 'wx');
+  try {
+    try {
+      writeSync(fd, content);
+    } finally {
+      closeSync(fd);
+    }
+    linkSync(temp, target);
+    return true;
+  } catch (e) {
+    if (errno(e) === 'EEXIST') return false;
+    throw e;
+  } finally {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Nothing more can be done; the name is unique, so a leftover harms no one.
+    }
+  }
+}
+
+/** Reads a lock file and judges its owner; undefined when the file does not exist. */
+function inspect(file: string): { content: string; alive: boolean } | undefined {
+  const content = readContent(file);
+  if (content === undefined) return undefined;
+  const m = LOCK_LINE.exec(content);
+  if (m !== null && m[1] !== undefined && m[2] !== undefined) {
+    return { content, alive: isAlive(Number(m[1]), m[2]) };
+  }
+  // No valid line. Link-publishing never shows a partial file, but a foreign or older writer
+  // might: treat the file as a live owner's while it is young, as abandoned once it is not.
+  let mtimeMs: number;
+  try {
+    mtimeMs = statSync(file).mtimeMs;
+  } catch (e) {
+    if (errno(e) === 'ENOENT') return undefined;
+    throw e;
+  }
+  return { content, alive: Date.now() - mtimeMs < UNREADABLE_GRACE_MS };
+}
+
+/** Removes `file` if it still has exactly `content` (a check-then-unlink; see the callers). */
+function unlinkIfContent(file: string, content: string): void {
+  if (readContent(file) === content) unlinkIfExists(file);
+}
+
+/**
+ * Removes the lock at `lockPath` if it still holds `dead` (judged dead by the caller).
+ * Returns true when progress was made (the caller should retry at once), false when another
+ * live breaker is at work (the caller should wait a little).
+ */
+function breakDead(lockPath: string, dead: string): boolean {
+  const breakPath = `${lockPath}.break`;
+  const mine = ownLine();
+  if (!publish(breakPath, mine)) {
+    // The break lock is held only for a read and an unlink, synchronously (microseconds), so a
+    // dead owner of it was killed inside that window. Unlinking it then is a check-then-unlink
+    // that could, in that rare double coincidence, race with another breaker doing the same;
+    // this is accepted.
+    const owner = inspect(breakPath);
+    if (owner === undefined) return true;
+    if (owner.alive) return false;
+    unlinkIfContent(breakPath, owner.content);
+    return true;
+  }
+  try {
+    // Serialised with every other breaker, and the dead owner cannot release: if the content
+    // is still `dead` here, the file is still the dead owner's when unlinked.
+    unlinkIfContent(lockPath, dead);
+  } finally {
+    unlinkIfContent(breakPath, mine);
+  }
+  return true;
+}
+
+// Locks held by this process, released if it exits normally while holding them.
+const held = new Set<Lock>();
+
+function releaseAllOnExit(): void {
+  for (const lock of held) {
+    try {
+      lock.release();
+    } catch {
+      // Exiting anyway; a lock left behind is taken over since its owner is dead.
+    }
+  }
+}
+
+function hold(lockPath: string, content: string): Lock {
+  let released = false;
+  const lock: Lock = {
+    release(): void {
+      if (released) return;
+      released = true;
+      held.delete(lock);
+      if (held.size === 0) process.removeListener('exit', releaseAllOnExit);
+      // Check-then-unlink is safe here: we are alive, so no breaker removes our lock meanwhile;
+      // if the content is no longer ours (someone judged us dead wrongly, or removed the file by
+      // hand), the lock is another's and must stay.
+      unlinkIfContent(lockPath, content);
+    },
+  };
+  // One listener for all held locks (no MaxListeners warning, whatever the count).
+  if (held.size === 0) process.on('exit', releaseAllOnExit);
+  held.add(lock);
+  return lock;
+}
+
+/** Takes the lock `${path}.lock` (path = the state file), waiting as long as a live process holds it; takes over a lock whose owner is dead. */
+export async function acquireLock(path: string): Promise<Lock> {
+  const lockPath = `${path}.lock`;
+  mkdirSync(dirname(lockPath), { recursive: true });
+  let delay = MIN_DELAY_MS;
+  for (;;) {
+    const content = ownLine();
+    if (publish(lockPath, content)) return hold(lockPath, content);
+    const owner = inspect(lockPath);
+    if (owner === undefined) continue; // released between our link and our read: retry now
+    if (!owner.alive && breakDead(lockPath, owner.content)) continue;
+    // A live owner (or a live breaker): poll with backoff, for as long as it takes.
+    await sleep(delay);
+    delay = Math.min(MAX_DELAY_MS, delay * 2);
+  }
+}

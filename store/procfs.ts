@@ -1,0 +1,59 @@
+// Process identity from /proc (Linux only). A process is identified by its pid together with
+// its start time (field 22 of /proc/PID/stat, clock ticks since boot), so that a reused pid is
+// never mistaken for the process that was recorded (contract §9.3).
+import { readFileSync } from 'node:fs';
+
+export interface ProcStat {
+  ppid: number;
+  startTime: string;
+}
+
+/**
+ * Parses the text of /proc/PID/stat. Field 2 (comm) is in parentheses and may itself contain
+ * spaces and parentheses, but the kernel prints nothing after it that contains ')', so the
+ * fields are split after the LAST ')'. Returns undefined for text that is not a stat line.
+ */
+export function parseStat(text: string): ProcStat | undefined {
+  const close = text.lastIndexOf(')');
+  if (close < 0) return undefined;
+  // After ") " come field 3 (state), 4 (ppid), … 22 (starttime): field n is rest[n - 3].
+  const rest = text.slice(close + 1).trim().split(/\s+/);
+  const ppid = rest[1];
+  const startTime = rest[19];
+  if (ppid === undefined || startTime === undefined) return undefined;
+  if (!/^\d+$/.test(ppid) || !/^\d+$/.test(startTime)) return undefined;
+  return { ppid: Number(ppid), startTime };
+}
+
+/** Field 22 (starttime) and field 4 (ppid) of /proc/PID/stat, or undefined if the process does not exist. Parse after the LAST ')' because comm may contain spaces and parentheses. */
+export function procStat(pid: number): ProcStat | undefined {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    // ENOENT (no such process) or ESRCH (it exited while being read): it does not exist.
+    return undefined;
+  }
+  return parseStat(text);
+}
+
+let self: { pid: number; startTime: string } | undefined;
+
+/** This process's own identity. */
+export function selfIdentity(): { pid: number; startTime: string } {
+  // A Node process never forks, so its identity is fixed: read it once.
+  if (self === undefined) {
+    const stat = procStat(process.pid);
+    if (stat === undefined) throw new Error(`cannot read /proc/${process.pid}/stat`);
+    self = { pid: process.pid, startTime: stat.startTime };
+  }
+  return self;
+}
+
+/** True when /proc/PID/stat exists and its start time equals startTime. */
+export function isAlive(pid: number, startTime: string): boolean {
+  // Note: a zombie (exited, not yet reaped) still has its stat file and counts as alive, as the
+  // contract defines it; its parent reaps it promptly in practice.
+  return procStat(pid)?.startTime === startTime;
+}

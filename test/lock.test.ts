@@ -1,0 +1,243 @@
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
+import { acquireLock } from '../store/lock.js';
+import { isAlive, parseStat, procStat, selfIdentity } from '../store/procfs.js';
+
+// Real processes on a possibly loaded 2-core machine: generous limits everywhere.
+jest.setTimeout(120_000);
+
+const root = join(import.meta.dirname, '..');
+const helper = join(root, 'test', 'helpers', 'lock-child.mjs');
+let work: string;
+let bundle: string;
+let seq = 0;
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'ipsim-lock-test-'));
+  // Child processes cannot import the TypeScript sources: give them a bundle of store/lock.ts.
+  bundle = join(work, 'lock.bundle.mjs');
+  buildSync({
+    entryPoints: [join(root, 'store', 'lock.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outfile: bundle,
+    logLevel: 'silent',
+  });
+});
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** A fresh directory (not yet created: acquireLock must create it) and a state path in it. */
+function freshState(): { dir: string; state: string } {
+  const dir = join(work, `case-${++seq}`, 'nested');
+  return { dir, state: join(dir, 'state.json') };
+}
+
+function child(args: string[]): ChildProcess {
+  return spawn(process.execPath, [helper, bundle, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/** Resolves with the exit code/signal once the child is gone (and reaped). */
+function exited(proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  let stderr = '';
+  proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    proc.on('error', reject);
+    proc.on('exit', (code, signal) => resolve({ code, signal, stderr }));
+  });
+}
+
+/** Resolves when the child prints `line` on stdout. */
+function printed(proc: ChildProcess, line: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.split('\n').includes(line)) resolve();
+    });
+    proc.on('exit', () => reject(new Error(`child exited before printing ${line}`)));
+  });
+}
+
+function lockLeftovers(dir: string): string[] {
+  return readdirSync(dir).filter((f) => f.includes('.lock'));
+}
+
+/** pid and start time of a process that has exited and been reaped. */
+async function deadIdentity(): Promise<{ pid: number; startTime: string }> {
+  const proc = child(['idle']);
+  const done = exited(proc);
+  await printed(proc, 'ready');
+  const pid = proc.pid!;
+  const stat = procStat(pid);
+  expect(stat).toBeDefined();
+  proc.stdin?.end();
+  const { code } = await done;
+  expect(code).toBe(0);
+  return { pid, startTime: stat!.startTime };
+}
+
+describe('procfs', () => {
+  test('parseStat splits after the last ")" of comm', () => {
+    // Fields: 1 pid, 2 comm, 3 state, 4 ppid, 5..21, 22 starttime, 23...
+    const tail = Array.from({ length: 17 }, (_, i) => String(i + 5)).join(' '); // fields 5..21
+    const text = `4242 (evil) (comm) 7 ) x) S 77 ${tail} 98765 3133440 358\n`;
+    expect(parseStat(text)).toEqual({ ppid: 77, startTime: '98765' });
+    expect(parseStat('4242 (a) S 1 2 3')).toBeUndefined();
+    expect(parseStat('no parenthesis here')).toBeUndefined();
+  });
+
+  test('procStat and isAlive on real processes', () => {
+    const self = procStat(process.pid);
+    expect(self?.ppid).toBe(process.ppid);
+    expect(self?.startTime).toMatch(/^\d+$/);
+    expect(selfIdentity()).toEqual({ pid: process.pid, startTime: self?.startTime });
+    expect(isAlive(process.pid, self!.startTime)).toBe(true);
+    expect(isAlive(process.pid, String(BigInt(self!.startTime) + 1n))).toBe(false);
+    expect(procStat(2 ** 31 - 1)).toBeUndefined();
+    expect(isAlive(2 ** 31 - 1, '1')).toBe(false);
+  });
+
+  test('a reaped process is not alive', async () => {
+    const dead = await deadIdentity();
+    expect(isAlive(dead.pid, dead.startTime)).toBe(false);
+  });
+});
+
+describe('acquireLock', () => {
+  test('creates the directory, publishes "pid starttime nonce", releases idempotently', async () => {
+    const { dir, state } = freshState();
+    const lock = await acquireLock(state);
+    const me = selfIdentity();
+    expect(readFileSync(`${state}.lock`, 'utf8')).toMatch(new RegExp(`^${me.pid} ${me.startTime} [0-9a-f]+\\n$`));
+    lock.release();
+    lock.release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test('release never removes a lock that is no longer ours', async () => {
+    const { state } = freshState();
+    const lock = await acquireLock(state);
+    const foreign = '1 1 abcdef\n';
+    writeFileSync(`${state}.lock`, foreign);
+    lock.release();
+    expect(readFileSync(`${state}.lock`, 'utf8')).toBe(foreign);
+  });
+
+  test('mutual exclusion: 8 processes x 25 increments give exactly 200', async () => {
+    const { dir, state } = freshState();
+    const counter = join(work, `counter-${seq}`);
+    writeFileSync(counter, '0\n');
+    const procs = Array.from({ length: 8 }, () => child(['counter', state, counter, '25']));
+    const results = await Promise.all(procs.map(exited));
+    for (const r of results) expect(r).toEqual({ code: 0, signal: null, stderr: '' });
+    expect(readFileSync(counter, 'utf8')).toBe('200\n');
+    expect(lockLeftovers(dir)).toEqual([]);
+  });
+
+  test('mutual exclusion holds while many waiters race to take over dead owners', async () => {
+    // Each of 12 processes SIGKILLs itself while holding the lock on its last iteration, so
+    // the others repeatedly find a dead owner's lock and race to break it.
+    const { dir, state } = freshState();
+    const counter = join(work, `counter-${seq}`);
+    writeFileSync(counter, '0\n');
+    const procs = Array.from({ length: 12 }, () => child(['counter', state, counter, '10', 'die']));
+    const results = await Promise.all(procs.map(exited));
+    for (const r of results) expect(r).toEqual({ code: null, signal: 'SIGKILL', stderr: '' });
+    expect(readFileSync(counter, 'utf8')).toBe('120\n');
+    // The last one to die left its lock (and nothing else); it is taken over.
+    expect(lockLeftovers(dir)).toEqual(['state.json.lock']);
+    const lock = await acquireLock(state);
+    lock.release();
+    expect(lockLeftovers(dir)).toEqual([]);
+  });
+
+  test("a dead process's lock is taken over promptly", async () => {
+    const { dir, state } = freshState();
+    const dead = await deadIdentity();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${state}.lock`, `${dead.pid} ${dead.startTime} 0123456789abcdef\n`);
+    const t0 = performance.now();
+    const lock = await acquireLock(state);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    const me = selfIdentity();
+    expect(readFileSync(`${state}.lock`, 'utf8').startsWith(`${me.pid} ${me.startTime} `)).toBe(true);
+    lock.release();
+    expect(lockLeftovers(dir)).toEqual([]);
+  });
+
+  test('a live pid with another start time (pid reuse) is treated as dead', async () => {
+    const { dir, state } = freshState();
+    mkdirSync(dir, { recursive: true });
+    // process.pid is alive, but not with this start time.
+    const other = String(BigInt(selfIdentity().startTime) + 1n);
+    writeFileSync(`${state}.lock`, `${process.pid} ${other} 0123456789abcdef\n`);
+    const t0 = performance.now();
+    const lock = await acquireLock(state);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    lock.release();
+    expect(lockLeftovers(dir)).toEqual([]);
+  });
+
+  test('waits for a live owner however long, and gets the lock once it releases', async () => {
+    const { dir, state } = freshState();
+    const holder = child(['hold', state]);
+    const done = exited(holder);
+    await printed(holder, 'locked');
+
+    let releaseRequested = false;
+    let acquiredAfterRequest: boolean | undefined;
+    const acquiring = acquireLock(state).then((lock) => {
+      acquiredAfterRequest = releaseRequested;
+      return lock;
+    });
+    // Much longer than any staleness timeout would allow a fast path to cheat, and the owner is
+    // alive throughout, so the lock must not be taken.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(acquiredAfterRequest).toBeUndefined();
+    expect(readFileSync(`${state}.lock`, 'utf8').startsWith(`${holder.pid} `)).toBe(true);
+
+    releaseRequested = true;
+    holder.stdin?.end();
+    const lock = await acquiring;
+    expect(acquiredAfterRequest).toBe(true);
+    expect(await done).toEqual({ code: 0, signal: null, stderr: '' });
+    lock.release();
+    expect(lockLeftovers(dir)).toEqual([]);
+  });
+
+  test('a process that exits normally while holding the lock releases it', async () => {
+    const { dir, state } = freshState();
+    const result = await exited(child(['exit-holding', state]));
+    expect(result).toEqual({ code: 0, signal: null, stderr: '' });
+    expect(existsSync(dir)).toBe(true);
+    expect(lockLeftovers(dir)).toEqual([]);
+  });
+
+  test('an old lock file without a valid line is abandoned; a young one is waited for', async () => {
+    const { dir, state } = freshState();
+    mkdirSync(dir, { recursive: true });
+    const lockPath = `${state}.lock`;
+    writeFileSync(lockPath, '');
+    // Dated in the future, it stays "young" however slowly this test runs.
+    const future = new Date(Date.now() + 600_000);
+    utimesSync(lockPath, future, future);
+    let acquired = false;
+    const acquiring = acquireLock(state).then((l) => ((acquired = true), l));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(acquired).toBe(false);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(lockPath, old, old);
+    const lock = await acquiring;
+    lock.release();
+    expect(lockLeftovers(dir)).toEqual([]);
+  });
+});

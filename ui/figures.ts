@@ -1,0 +1,204 @@
+// The walkthrough's figures drawn from live state, as plain text: Figure 0.2 (net_namespace_list
+// and pernet_list) for `show lists`, Figure 0.1 (struct net) for `show net`, and the net_generic
+// and allocator listings for `show gen` and `show ids`. Pure: data in, text out.
+
+export interface OpsBox {
+  name: string;
+  init: string | null;
+  exit: string | null;
+  exit_batch: string | null;
+}
+
+/** Boxes per row before the chain wraps, so a long pernet_list stays readable in 100 columns. */
+const PER_ROW = 4;
+const BOX = 15;
+const INDENT = '   ';
+
+/** One list of Figure 0.2: boxes joined by arrows, labels under each box. */
+function chain(title: string, kind: string, labels: readonly (readonly string[])[]): string[] {
+  const lines = [title];
+  if (labels.length === 0) {
+    lines.push(`${INDENT}(empty)`);
+    return lines;
+  }
+  const width = (column: readonly string[]): number => Math.max(BOX, ...column.map((l) => l.length)) + 7;
+  for (let start = 0; start < labels.length; start += PER_ROW) {
+    const row = labels.slice(start, start + PER_ROW);
+    const continues = start + PER_ROW < labels.length;
+    const first = start === 0 ? INDENT : '-->';
+    let top = INDENT;
+    let mid = first;
+    let bottom = INDENT;
+    row.forEach((column, i) => {
+      const w = width(column);
+      const box = `+${'-'.repeat(BOX - 2)}+`;
+      const cell = `|${kind.padEnd(BOX - 2)}|`;
+      const last = i === row.length - 1;
+      top += last ? box : box.padEnd(w);
+      bottom += last ? box : box.padEnd(w);
+      mid += last ? cell : `${cell} ${'-'.repeat(w - BOX - 2)}>`;
+    });
+    if (continues) mid += ' --->';
+    lines.push(top, mid, bottom);
+    const depth = Math.max(...row.map((column) => column.length));
+    for (let d = 0; d < depth; d += 1) {
+      let text = INDENT;
+      row.forEach((column, i) => {
+        const label = column[d] ?? '';
+        text += i === row.length - 1 ? label : label.padEnd(width(column));
+      });
+      lines.push(text.trimEnd());
+    }
+    if (continues) lines.push('');
+  }
+  return lines;
+}
+
+/** Figure 0.2: net_namespace_list and pernet_list, with the callbacks and first_device. */
+export function renderLists(nets: readonly string[], ops: readonly OpsBox[], firstDevice: string | null): string {
+  const opsLabels = ops.map((o) => {
+    const column = [o.name];
+    for (const fn of [o.init, o.exit, o.exit_batch]) if (fn !== null) column.push(`.${fn}`);
+    if (o.name === firstDevice) column.push('^ first_device');
+    return column;
+  });
+  const lines = [
+    ...chain('net_namespace_list, a list of network namespace', 'net', nets.map((n) => [n])),
+    '',
+    ...chain('pernet_list, a list of pernet_operations', 'ops', opsLabels),
+    '',
+    firstDevice === null ? 'first_device = &pernet_list (no device registered)' : `first_device = &${firstDevice}.list`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export interface SlotView {
+  index: number;
+  id: number;
+  ops: string;
+  size: number;
+  state: 'data' | 'stale';
+}
+
+export interface GenView {
+  net: string;
+  len: number;
+  slots: readonly SlotView[];
+}
+
+/** `show gen`: every ptr[] slot of each namespace, NULL ones included. */
+export function renderGen(maxGenPtrs: number, ids: readonly { id: number; ops: string }[], nets: readonly GenView[]): string {
+  const lines = [
+    `max_gen_ptrs ${maxGenPtrs}`,
+    `net_generic_ids ${ids.length === 0 ? '(none in use)' : ids.map((e) => `${e.id}:${e.ops}`).join(' ')}`,
+  ];
+  for (const view of nets) {
+    lines.push('', `${view.net}: struct net_generic, len ${view.len}`);
+    const opsWidth = Math.max(4, ...view.slots.map((s) => s.ops.length));
+    for (let index = 0; index < view.len; index += 1) {
+      const slot = view.slots.find((s) => s.index === index);
+      const head = `  ptr[${index}]`.padEnd(11) + `id ${index + 1}`.padEnd(7);
+      lines.push(
+        slot === undefined
+          ? `${head}NULL`
+          : `${head}${slot.ops.padEnd(opsWidth)}  ${`${slot.size} bytes`.padEnd(12)}${slot.state === 'data' ? 'data' : 'stale (freed, pointer left)'}`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export interface NetView {
+  net: string;
+  names: readonly string[];
+  count: number;
+  passive: number;
+  dev_base_seq: number;
+  proc_inum: number | null;
+  loopback_dev: string | null;
+  gen_len: number;
+  slots: readonly SlotView[];
+  nsids: readonly { nsid: number; net: string }[];
+}
+
+function box(rows: readonly string[], width: number): string[] {
+  const rule = `+${'-'.repeat(width)}+`;
+  return [rule, ...rows.map((r) => (r === '-' ? rule : `|${r.padEnd(width)}|`)), rule];
+}
+
+/** Figure 0.1: struct net with its net_generic and init_user_ns beside it. */
+export function renderNet(view: NetView): string {
+  const left = box(
+    [
+      ` count         ${view.count}`,
+      ` passive       ${view.passive}`,
+      ` dev_base_seq  ${view.dev_base_seq}`,
+      ` proc_inum     ${view.proc_inum ?? '(none)'}`,
+      '-',
+      ' gen (struct net_generic *)',
+      '-',
+      ' user_ns (struct user_namespace *)',
+      '-',
+      ` loopback_dev  ${view.loopback_dev ?? 'NULL'}`,
+    ],
+    36,
+  );
+  const used = view.slots.map((s) => ` ptr[${s.index}] ${s.ops} ${s.state}`);
+  const gen = box([` len ${view.gen_len}`, ...used, ` ${view.gen_len - view.slots.length} NULL`], Math.max(22, ...used.map((u) => u.length + 1)));
+  const userNs = box(
+    [' init_user_ns', ' uid_map    0 0 4294967295', ' gid_map    0 0 4294967295', ' projid_map 0 0 4294967295', ' owner 0  group 0'],
+    27,
+  );
+  // Anchor rows in `left`: the gen field and the user_ns field.
+  const placed: { anchor: number; lines: string[] }[] = [
+    { anchor: 6, lines: gen },
+    { anchor: 8, lines: userNs },
+  ];
+  // Each row: the struct net column, a 7-character gap for the arrows, then a side box.
+  const rows = left.map((l) => `${INDENT}${l}`);
+  const width = rows[0]!.length;
+  const gap: string[] = [];
+  const side: string[] = [];
+  let free = 0;
+  for (const item of placed) {
+    const at = Math.max(item.anchor, free);
+    if (at === item.anchor) {
+      gap[at] = '------>';
+    } else {
+      gap[item.anchor] = '--+';
+      for (let r = item.anchor + 1; r < at; r += 1) gap[r] = '  |';
+      gap[at] = '  +--->';
+    }
+    item.lines.forEach((line, i) => {
+      side[at + i] = line;
+    });
+    free = at + item.lines.length;
+  }
+  const height = Math.max(rows.length, side.length);
+  const body: string[] = [];
+  for (let r = 0; r < height; r += 1) {
+    body.push(`${(rows[r] ?? '').padEnd(width)}${(gap[r] ?? '').padEnd(7)}${side[r] ?? ''}`.trimEnd());
+  }
+  const header = `${view.net}: struct net${view.proc_inum === null ? '' : `, net:[${view.proc_inum}]`}`;
+  const names = `names: ${view.names.length === 0 ? '(none)' : view.names.join(' ')}`;
+  const nsids = `nsids: ${view.nsids.length === 0 ? '(none)' : view.nsids.map((n) => `${n.nsid}=${n.net}`).join(' ')}`;
+  return `${[header, ...body, `${INDENT}${names}`, `${INDENT}${nsids}`].join('\n')}\n`;
+}
+
+/** Consecutive numbers as ranges: 4026531840..4026531955 (116). */
+function ranges(values: readonly number[]): string {
+  const parts: string[] = [];
+  let i = 0;
+  while (i < values.length) {
+    let j = i;
+    while (j + 1 < values.length && values[j + 1] === values[j]! + 1) j += 1;
+    parts.push(j - i >= 2 ? `${values[i]}..${values[j]} (${j - i + 1})` : values.slice(i, j + 1).join(' '));
+    i = j + 1;
+  }
+  return parts.length === 0 ? '(none)' : parts.join(' ');
+}
+
+/** `show ids`: the IDAs in use and max_gen_ptrs. */
+export function renderIds(genericIds: readonly number[], maxGenPtrs: number, procInums: readonly number[]): string {
+  return `net_generic_ids  ${ranges(genericIds)}\nmax_gen_ptrs     ${maxGenPtrs}\nproc_inums       ${ranges(procInums)}\n`;
+}
