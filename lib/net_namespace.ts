@@ -7,7 +7,7 @@ import { INITIAL_NET_GEN_PTRS, KernelBug, net_alloc_generic, net_generic, storeS
 import { Ida } from './idr.js';
 import { proc_alloc_inum, proc_free_inum, PROC_DYNAMIC_FIRST } from './proc_fs.js';
 import type { FailInit, Net, OpsKind, PernetOps, KernelState } from './state.js';
-import { Tracer } from './trace.js';
+import { formatRet, Tracer } from './trace.js';
 
 export const CLONE_NEWNET = 0x40000000;
 const ENOMEM = 12;
@@ -446,7 +446,7 @@ export class Kernel {
         this.net_drop_ns(net);
         return rv;
       },
-      (ret) => (typeof ret === 'number' ? `ERR_PTR(${ret})` : this.netName(ret)),
+      (ret) => (typeof ret === 'number' ? `ERR_PTR(${formatRet(ret)})` : this.netName(ret)),
     );
   }
 

@@ -5,7 +5,12 @@ import { paint } from './colors.js';
 
 export function renderTable(color: boolean, head: readonly string[], rows: readonly (readonly string[])[]): string {
   const p = paint(color);
-  const table = new Table({ head: head.map((h) => p.head(h)), style: { head: [], border: [] } });
+  const table = new Table({
+    head: head.map((h) => p.head(h)),
+    style: { head: [], border: [] },
+    // No rule between rows: one line per row keeps long listings greppable.
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
   for (const row of rows) table.push([...row]);
   return `${table.toString()}\n`;
 }
