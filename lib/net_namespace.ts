@@ -416,6 +416,7 @@ export class Kernel {
       () => {
         this.state.next_serial += 1;
         if (this.nextNetAlias !== undefined) this.aliases.set(serial, this.nextNetAlias);
+        this.nextNetAlias = undefined;
         return this.newNet(serial, this.net_alloc_generic());
       },
       (net) => this.netName(net),

@@ -94,14 +94,17 @@ export function decodeSnapshot(text: string): KernelState {
   } catch (err) {
     throw new SnapshotError(`not JSON (${(err as Error).message})`);
   }
-  if (typeof doc === 'object' && doc !== null && 'format' in doc && doc.format === STATE_FORMAT && 'version' in doc) {
-    if (doc.version !== STATE_VERSION) throw new SnapshotError(`unknown format version ${JSON.stringify(doc.version)} (this ipsim reads version ${STATE_VERSION})`);
+  if (typeof doc !== 'object' || doc === null || !('format' in doc) || doc.format !== STATE_FORMAT) {
+    throw new SnapshotError(`not an ipsim state: it has no "format":"${STATE_FORMAT}"`);
+  }
+  if (!('version' in doc) || doc.version !== STATE_VERSION) {
+    throw new SnapshotError(`unknown format version ${JSON.stringify('version' in doc ? doc.version : null)} (this ipsim reads version ${STATE_VERSION})`);
   }
   const parsed = v.safeParse(documentSchema, doc);
   if (!parsed.success) {
     const issue = parsed.issues[0];
     const path = v.getDotPath(issue);
-    throw new SnapshotError(path ? `${path}: ${issue.message}` : `not an ipsim state: ${issue.message}`);
+    throw new SnapshotError(path ? `${path}: ${issue.message}` : issue.message);
   }
   const state = parsed.output.kernel as KernelState;
   const problem = inconsistency(state);
