@@ -135,7 +135,7 @@ async function list(ctx: Ctx, args: string[]): Promise<number> {
   const rows = pernet_list.map((ops, i) => [
     String(i + 1),
     ops.name,
-    ops.name === first_device ? `${ops.kind} <- first_device` : ops.kind,
+    ops.kind,
     ops.id === null ? '-' : String(ops.id),
     String(ops.size),
     ops.init ?? '-',
@@ -143,7 +143,8 @@ async function list(ctx: Ctx, args: string[]): Promise<number> {
     ops.exit_batch ?? '-',
     faults(ops) || '-',
   ]);
-  ctx.out.out(renderTable(ctx.out.color, ['#', 'ops', 'kind', 'id', 'size', 'init', 'exit', 'exit_batch', 'faults'], rows));
+  ctx.out.out(await renderTable(ctx.out, ['#', 'ops', 'kind', 'id', 'size', 'init', 'exit', 'exit_batch', 'faults'], rows));
+  ctx.out.out(`first_device: ${first_device ?? '&pernet_list (no device registered)'}\n`);
   return 0;
 }
 

@@ -4,7 +4,7 @@
 import { Kernel } from '../lib/net_namespace.js';
 import { Tracer } from '../lib/trace.js';
 import { acquireLock, type Lock } from '../store/lock.js';
-import { appendJournal, readState, writeState } from '../store/state_file.js';
+import { readState } from '../store/state_file.js';
 
 /** Builds the kernel a fresh `seed` boot leaves, untraced (the implicit boot is never traced). */
 export type SeedBoot = () => Promise<Kernel>;
@@ -77,11 +77,12 @@ export class Session {
   }
 
   /** Writes what changed (atomically, then the journal) and releases the lock. */
-  commit(): void {
+  async commit(): Promise<void> {
     try {
       const kernel = this.current;
       if (kernel && (kernel.dirty || this.replaced)) {
         if (!this.lock) throw new Error('internal error: a change was made without the lock');
+        const { appendJournal, writeState } = await import('../store/write.js');
         writeState(this.path, kernel.state);
         appendJournal(this.path, kernel.nameEvents);
         kernel.dirty = false;

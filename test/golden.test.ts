@@ -1,7 +1,7 @@
 // Golden transcripts of ipsim's own commands (fixtures/golden/*.txt), replayed against the built
 // command on a fresh state per file. A file is a series of steps:
 //
-//   # comments are kept as they are
+//   # lines between steps are comments, kept as they are
 //   $ ipsim ARGS            the command (words split as a batch line is)
 //   <<                      optional: the lines up to the next `>>` are its stdin
 //   stdout lines
@@ -27,10 +27,11 @@ interface Step {
 function parse(text: string): Step[] {
   const steps: Step[] = [];
   let comments: string[] = [];
+  let inStep = false;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i += 1) {
     const line = lines[i]!;
-    if (line.startsWith('$ ipsim')) {
+    if (!inStep && line.startsWith('$ ipsim')) {
       const step: Step = { comments, command: line };
       if (lines[i + 1] === '<<') {
         const end = lines.indexOf('>>', i + 2);
@@ -39,9 +40,10 @@ function parse(text: string): Step[] {
       }
       steps.push(step);
       comments = [];
-    } else if (line.startsWith('#') || (line === '' && steps.length === 0)) {
-      comments.push(line);
-    } else if (line === '' && lines[i + 1]?.startsWith('#')) {
+      inStep = true;
+    } else if (inStep) {
+      if (/^\[exit \d+\]$/.test(line)) inStep = false;
+    } else if (i < lines.length - 1) {
       comments.push(line);
     }
   }

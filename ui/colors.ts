@@ -1,6 +1,5 @@
 // The only chalk instance: its level comes from ui/output's policy, never from chalk's own
-// detection, so a pipe or NO_COLOR gets plain bytes.
-import { Chalk } from 'chalk';
+// detection, so a pipe or NO_COLOR gets plain bytes; without colour chalk is not even loaded.
 
 export interface Paint {
   head(text: string): string;
@@ -10,8 +9,12 @@ export interface Paint {
   dim(text: string): string;
 }
 
-export function paint(color: boolean): Paint {
-  const chalk = new Chalk({ level: color ? 1 : 0 });
+const PLAIN: Paint = { head: (t) => t, name: (t) => t, fn: (t) => t, err: (t) => t, dim: (t) => t };
+
+export async function loadPaint(color: boolean): Promise<Paint> {
+  if (!color) return PLAIN;
+  const { Chalk } = await import('chalk');
+  const chalk = new Chalk({ level: 1 });
   return {
     head: (t) => chalk.bold(t),
     name: (t) => chalk.cyan(t),

@@ -61,15 +61,16 @@ export function fdSink(fd: number): Sink {
 
 export interface Output {
   readonly color: boolean;
+  /** stdout is a terminal: boxes and figures for people rather than columns for scripts. */
+  readonly terminal: boolean;
   readonly interactive: boolean;
   out(text: string): void;
   err(text: string): void;
 }
 
-export function createOutput(stdout: Sink, stderr: Sink, color: boolean, interactive: boolean): Output {
+export function createOutput(stdout: Sink, stderr: Sink, term: { color: boolean; terminal: boolean; interactive: boolean }): Output {
   return {
-    color,
-    interactive,
+    ...term,
     out: (text) => stdout.write(text),
     err: (text) => stderr.write(text),
   };
