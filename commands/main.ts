@@ -10,6 +10,7 @@ import { Fatal, type Ctx } from './context.js';
 import { lineWrites, runLine } from './dispatch.js';
 import { matchObject, parseGlobalOptions } from './ip_options.js';
 import { Session } from './session.js';
+import { deferSignals, dieBy, KilledBy } from './signals.js';
 import { USAGE } from './usage.js';
 
 /** Objects whose commands ignore -n and IPSIM_NETNS (contract §9.4). */
@@ -59,31 +60,12 @@ async function runBatch(ctx: Ctx, name: string): Promise<number> {
 }
 
 /**
- * SIGINT, SIGTERM and SIGHUP between batch lines: the running line completes, the state is
- * written, then the process dies by the signal (contract §9.1).
+ * The namespace ipsim acts from (contract §9.4): each -n NAME must be bound (ip's netns_switch()
+ * exits 255 otherwise) and the last one wins; without -n, `netns` commands act from the namespace
+ * of an `exec` that started this process (IPSIM_NETNS_ID, else IPSIM_NETNS); otherwise init_net.
  */
-function deferSignals(): { pending(): Promise<boolean>; deliver(): void } {
-  let caught: NodeJS.Signals | undefined;
-  const handler = (signal: NodeJS.Signals): void => {
-    caught ??= signal;
-  };
-  const names: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const name of names) process.on(name, handler);
-  return {
-    async pending() {
-      await new Promise((resolve) => setImmediate(resolve));
-      return caught !== undefined;
-    },
-    deliver() {
-      for (const name of names) process.off(name, handler);
-      if (caught) process.kill(process.pid, caught);
-    },
-  };
-}
-
-/** Reports a -n name that is not bound, as ip's netns_switch() does. */
-async function checkNetnsOptions(session: Session, names: readonly string[], out: Output): Promise<number | undefined> {
-  let observer: number | undefined;
+async function resolveObserver(session: Session, names: readonly string[], env: NodeJS.ProcessEnv, useEnv: boolean, out: Output): Promise<number> {
+  let observer = 0;
   for (const name of names) {
     const net = (await session.kernel()).netByName(name);
     if (!net) {
@@ -92,7 +74,20 @@ async function checkNetnsOptions(session: Session, names: readonly string[], out
     }
     observer = net.serial;
   }
-  return observer;
+  if (names.length > 0 || !useEnv || env.IPSIM_NETNS === undefined) return observer;
+  const kernel = await session.kernel();
+  const id = env.IPSIM_NETNS_ID?.split(':');
+  const net =
+    id && id.length === 2
+      ? id[0] === kernel.state.boot_id && /^\d+$/.test(id[1]!)
+        ? kernel.netBySerialNo(Number(id[1]))
+        : undefined
+      : kernel.state.net_namespace_list.find((n) => String(n.proc_inum) === env.IPSIM_NETNS);
+  if (!net) {
+    out.err(`Cannot open network namespace "net:[${env.IPSIM_NETNS}]": No such file or directory\n`);
+    throw new Fatal();
+  }
+  return net.serial;
 }
 
 /** Everything after --version and --help: one command line, or a batch. */
@@ -106,7 +101,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, out:
   try {
     const object = parsed.ok && parsed.rest.length > 0 ? matchObject(parsed.rest[0]!) : undefined;
     const ignoresNetns = object !== undefined && GLOBAL_OBJECTS.has(object);
-    const observer = ignoresNetns ? undefined : await checkNetnsOptions(session, opts.netns, out);
+    const useEnv = object === 'netns' || (parsed.ok && opts.batch !== undefined);
+    const observer = ignoresNetns ? 0 : await resolveObserver(session, opts.netns, env, useEnv, out);
     if (!parsed.ok) {
       out.err(parsed.usage ? USAGE : `${parsed.message}\n`);
       return parsed.exit;
@@ -120,7 +116,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, out:
       kernel: () => session.kernel(),
       loadedKernel: () => session.loaded,
       tracer: session.tracer,
-      observer: observer ?? 0,
+      observer,
       inProfile: false,
     };
     if (opts.batch !== undefined) return await runBatch(ctx, opts.batch);
@@ -136,6 +132,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, out:
     if (err instanceof Fatal) {
       await session.commit();
       return err.status;
+    }
+    if (err instanceof KilledBy) {
+      // `netns exec`: CMD was killed; the reference is dropped and written, then the wrapper dies alike.
+      await session.commit();
+      dieBy(err.signal);
     }
     if (err instanceof BrokenPipe) {
       // The reader went away: keep what the completed commands did, then go quietly.

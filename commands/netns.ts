@@ -1,11 +1,13 @@
 // `ipsim netns` is iproute2 6.1's `ip netns` (ip/ipnetns.c), one function per subcommand, over the
 // emulated kernel: /run/netns is the kernel's name list, unshare(CLONE_NEWNET) is copy_net_ns(),
 // the bind mount is the name's reference, and nsids are the kernel's per-namespace tables.
-import { strerror } from '../lib/errno.js';
+import { errnoByName, strerror } from '../lib/errno.js';
 import { CLONE_NEWNET, isValidNetnsName, type Kernel } from '../lib/net_namespace.js';
 import type { Net } from '../lib/state.js';
+import { procNetError } from '../store/procfs.js';
 import { Fatal, observerNet, printJson, type Ctx, type ObjectModule } from './context.js';
 import type { GlobalOptions } from './ip_options.js';
+import { netns_exec, netns_identify, netns_pids, netOfPid } from './netns_exec.js';
 import { getInteger, matches } from './utils.js';
 
 const NETNS_RUN_DIR = '/run/netns';
@@ -92,11 +94,28 @@ async function netns_list(ctx: Ctx): Promise<number> {
   return 0;
 }
 
-/** netns_add(): create the name file, unshare(CLONE_NEWNET), bind the new namespace to it. */
-async function netns_add(ctx: Ctx, args: string[]): Promise<number> {
-  if (args.length < 1) {
-    ctx.out.err('No netns name specified\n');
-    return 1;
+/**
+ * netns_add(): create the name file, then unshare(CLONE_NEWNET) and bind the new namespace to it;
+ * for attach (create false) bind the namespace of an existing process instead.
+ */
+async function netns_add(ctx: Ctx, args: string[], create: boolean): Promise<number> {
+  let pid = 0;
+  if (create) {
+    if (args.length < 1) {
+      ctx.out.err('No netns name specified\n');
+      return 1;
+    }
+  } else {
+    if (args.length < 2) {
+      ctx.out.err('No netns name and PID specified\n');
+      return 1;
+    }
+    const parsed = getInteger(args[1]!);
+    if (parsed === undefined || parsed === 0) {
+      ctx.out.err(`Invalid PID: ${args[1]}\n`);
+      return 1;
+    }
+    pid = parsed;
   }
   const name = args[0]!;
   const kernel = await ctx.kernel();
@@ -106,6 +125,18 @@ async function netns_add(ctx: Ctx, args: string[]): Promise<number> {
     return 1;
   }
   kernel.nameEvent('add', name);
+  if (!create) {
+    const error = procNetError(String(pid));
+    if (error) {
+      ctx.out.err(`Bind /proc/${pid}/ns/net -> ${NETNS_RUN_DIR}/${name} failed: ${strerror(errnoByName(error)?.num ?? 0)}\n`);
+      kernel.nameEvent('delete', name);
+      return 1;
+    }
+    const net = netOfPid(kernel, pid);
+    kernel.get_net(net);
+    kernel.bindName(name, net);
+    return 0;
+  }
   kernel.nameNextNet(name);
   const net = kernel.copy_net_ns(CLONE_NEWNET, 'init_user_ns', await observerNet(ctx));
   if (typeof net === 'number') {
@@ -319,18 +350,21 @@ const netns: ObjectModule = {
       case 'help':
         return usage(ctx);
       case 'add':
-        return netns_add(ctx, rest);
+        return netns_add(ctx, rest, true);
       case 'set':
         return netns_set(ctx, rest);
       case 'delete':
         return netns_delete(ctx, rest);
       case 'identify':
+        return netns_identify(ctx, rest);
       case 'pids':
+        return netns_pids(ctx, rest);
       case 'exec':
+        return netns_exec(ctx, rest);
       case 'monitor':
+        return (await import('./netns_monitor.js')).netns_monitor(ctx);
       case 'attach':
-        ctx.out.err(`ipsim: "netns ${subcommand(word)}" is not emulated yet\n`);
-        return 1;
+        return netns_add(ctx, rest, false);
       case undefined:
         ctx.out.err(`Command "${word}" is unknown, try "ip netns help".\n`);
         throw new Fatal();

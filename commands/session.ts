@@ -2,8 +2,10 @@
 // written, one load, the implicit seed boot when there is no file yet, and at most one write, at
 // the end, of whatever the completed commands reached.
 import { Kernel } from '../lib/net_namespace.js';
+import { holderAlive } from '../lib/nsproxy.js';
 import { Tracer } from '../lib/trace.js';
 import { acquireLock, type Lock } from '../store/lock.js';
+import { isAlive } from '../store/procfs.js';
 import { readState } from '../store/state_file.js';
 
 /** Builds the kernel a fresh `seed` boot leaves, untraced (the implicit boot is never traced). */
@@ -35,18 +37,47 @@ export class Session {
     return this.lock !== undefined;
   }
 
-  /** The kernel, loaded once; a missing file is a fresh seed boot. */
+  /**
+   * The kernel, loaded once; a missing file is a fresh seed boot. Holders whose processes died are
+   * reaped here, before the command's own work (contract §9.3), which needs the lock.
+   */
   async kernel(): Promise<Kernel> {
     if (this.current) return this.current;
-    const state = readState(this.path);
+    let state = readState(this.path);
+    if (state && !this.lock && state.holders.some((h) => !holderAlive(h, isAlive))) {
+      await this.lockForWrite();
+      state = readState(this.path);
+    }
     if (state) {
       this.current = new Kernel(state, this.tracer);
+      this.reap(this.current);
     } else {
       const booted = await this.seedBoot();
       this.current = new Kernel(booted.state, this.tracer);
       this.bootedImplicitly = true;
     }
     return this.current;
+  }
+
+  /** Each dead holder's reference goes with put_net, lowest wrapper pid first; then one cleanup_net. */
+  private reap(kernel: Kernel): void {
+    const dead = kernel.state.holders.filter((h) => !holderAlive(h, isAlive)).sort((a, b) => a.wrapper_pid - b.wrapper_pid);
+    if (dead.length === 0) return;
+    for (const holder of dead) kernel.dropHolder(holder);
+    kernel.drainNetnsWq();
+  }
+
+  /** `netns exec` step 1 ends: what the command reached is written and the lock released. */
+  async suspend(): Promise<void> {
+    await this.commit();
+    this.current = undefined;
+  }
+
+  /** `netns exec` step 3 begins: the lock again, and the state as other processes left it. */
+  async resume(): Promise<Kernel> {
+    await this.lockForWrite();
+    this.current = undefined;
+    return this.kernel();
   }
 
   /** The loaded kernel, if any command has needed it yet. */

@@ -6,7 +6,7 @@
 import { INITIAL_NET_GEN_PTRS, KernelBug, net_alloc_generic, net_generic, storeSlot, type Slot } from './generic.js';
 import { Ida } from './idr.js';
 import { proc_alloc_inum, proc_free_inum, PROC_DYNAMIC_FIRST } from './proc_fs.js';
-import type { FailInit, Net, OpsKind, PernetOps, KernelState } from './state.js';
+import type { FailInit, Holder, KernelState, Net, OpsKind, PernetOps } from './state.js';
 import { formatRet, Tracer } from './trace.js';
 
 export const CLONE_NEWNET = 0x40000000;
@@ -736,6 +736,24 @@ export class Kernel {
   nameEvent(ev: 'add' | 'delete', name: string): void {
     this.touch();
     this.nameEvents.push({ ev, name });
+  }
+
+  // ---------------------------------------------------------------- processes (netns exec)
+
+  /** A process started in net: it holds a reference (get_net) until it exits. */
+  addHolder(holder: Holder, net: Net): void {
+    this.get_net(net);
+    this.state.holders.push(holder);
+  }
+
+  /** The process is gone: its reference goes with put_net (cleanup_net runs when the command ends). */
+  dropHolder(holder: Holder): void {
+    const at = this.state.holders.indexOf(holder);
+    if (at === -1) return;
+    this.touch();
+    this.state.holders.splice(at, 1);
+    const net = this.netBySerial.get(holder.serial);
+    if (net) this.put_net(net);
   }
 
   // ---------------------------------------------------------------- nsids (modern kernels)

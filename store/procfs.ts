@@ -1,7 +1,7 @@
 // Process identity from /proc (Linux only). A process is identified by its pid together with
 // its start time (field 22 of /proc/PID/stat, clock ticks since boot), so that a reused pid is
 // never mistaken for the process that was recorded (contract §9.3).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 
 export interface ProcStat {
   ppid: number;
@@ -56,4 +56,31 @@ export function isAlive(pid: number, startTime: string): boolean {
   // Note: a zombie (exited, not yet reaped) still has its stat file and counts as alive, as the
   // contract defines it; its parent reaps it promptly in practice.
   return procStat(pid)?.startTime === startTime;
+}
+
+/** Every process's parent, from one pass over /proc, in /proc's (ascending pid) order. */
+export function processTable(): Map<number, number> {
+  const table = new Map<number, number>();
+  const pids = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .sort((a, b) => a - b);
+  for (const pid of pids) {
+    const stat = procStat(pid);
+    if (stat) table.set(pid, stat.ppid);
+  }
+  return table;
+}
+
+/**
+ * Why /proc/PIDSTR/ns/net cannot be opened (its errno code, e.g. ENOENT, EACCES), or undefined when
+ * it can; spelled as ip spells it, so procfs decides what "0123" or "" mean.
+ */
+export function procNetError(pidstr: string): string | undefined {
+  try {
+    statSync(`/proc/${pidstr}/ns/net`);
+    return undefined;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? 'EIO';
+  }
 }

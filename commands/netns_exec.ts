@@ -1,0 +1,172 @@
+// The process side of `ip netns` (ip/ipnetns.c): exec, identify and pids. Processes are real;
+// "being in" an emulated namespace means being the wrapper or CMD of a holder that `netns exec`
+// recorded, or a descendant of that CMD (contract §9.2, §9.3).
+import { spawn } from 'node:child_process';
+import { errnoByName, strerror } from '../lib/errno.js';
+import type { Kernel } from '../lib/net_namespace.js';
+import { holderAlive, namespaceOf } from '../lib/nsproxy.js';
+import type { Holder, Net } from '../lib/state.js';
+import { isAlive, procNetError, processTable, procStat, selfIdentity } from '../store/procfs.js';
+import { Fatal, observerNet, type Ctx } from './context.js';
+import { KilledBy, waitForChild } from './signals.js';
+
+/** The namespace a process is in; pid must exist. */
+export function netOfPid(kernel: Kernel, pid: number): Net {
+  const live = kernel.state.holders.filter((h) => holderAlive(h, isAlive));
+  const serial = namespaceOf(pid, processTable(), live, isAlive);
+  return kernel.netBySerialNo(serial) ?? kernel.init_net!;
+}
+
+/** The last name in directory order bound to net (iproute2 keeps overwriting), or ''. */
+function lastName(kernel: Kernel, net: Net): string {
+  let name = '';
+  for (const entry of kernel.readdir()) if (entry.net === net) name = entry.name;
+  return name;
+}
+
+/**
+ * One `exec` in a namespace, in the contract's three steps: under the lock get_net, spawn and
+ * record the holder, write; wait with no lock; under the lock again drop the holder with put_net.
+ * Returns CMD's exit status; a CMD killed by a signal is thrown as KilledBy after step 3.
+ */
+async function execIn(ctx: Ctx, name: string, argv: readonly string[]): Promise<number> {
+  const kernel = await ctx.kernel();
+  const net = kernel.netByName(name);
+  if (!net) {
+    ctx.out.err(`Cannot open network namespace "${name}": No such file or directory\n`);
+    return 255;
+  }
+  const child = spawn(argv[0]!, argv.slice(1), {
+    stdio: 'inherit',
+    env: {
+      ...ctx.env,
+      IPSIM_NETNS: String(net.proc_inum),
+      IPSIM_NETNS_ID: `${kernel.state.boot_id}:${net.serial}`,
+      IPSIM_STATE: ctx.session.path,
+    },
+  });
+  const failed = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    child.once('spawn', () => resolve(undefined));
+    child.once('error', resolve);
+  });
+  if (failed) {
+    ctx.out.err(`exec of "${argv[0]}" failed: ${strerror(errnoByName(failed.code ?? '')?.num ?? 0)}\n`);
+    return 1;
+  }
+  // Listen for its end before anything else is awaited: a fast CMD may be gone by then.
+  const done = waitForChild(child);
+  const self = selfIdentity();
+  const stat = procStat(child.pid!);
+  // A CMD already gone before its start time could be read holds nothing.
+  const holder: Holder | undefined = stat && {
+    wrapper_pid: self.pid,
+    wrapper_start: self.startTime,
+    cmd_pid: child.pid!,
+    cmd_start: stat.startTime,
+    boot_id: kernel.state.boot_id,
+    serial: net.serial,
+  };
+  if (holder) kernel.addHolder(holder, net);
+  await ctx.session.suspend();
+
+  const result = await done;
+
+  const after = await ctx.session.resume();
+  const recorded =
+    holder && after.state.holders.find((h) => h.wrapper_pid === holder.wrapper_pid && h.cmd_pid === holder.cmd_pid && h.boot_id === after.state.boot_id);
+  if (recorded) after.dropHolder(recorded);
+  if (result.signal) throw new KilledBy(result.signal);
+  return result.code;
+}
+
+/** netns_exec(): NAME CMD..., or under -all CMD... in every namespace, banner first, status ignored. */
+export async function netns_exec(ctx: Ctx, args: string[]): Promise<number> {
+  if (ctx.opts.all) {
+    if (args.length < 1) {
+      ctx.out.err('No command specified\n');
+      return 1;
+    }
+    const kernel = await ctx.kernel();
+    const names = [...kernel.readdir()].map((entry) => entry.name);
+    for (const name of names) {
+      ctx.out.out(`\nnetns: ${name}\n`);
+      try {
+        await execIn(ctx, name, args);
+      } catch (err) {
+        // ip's cmd_exec() exits 1 at once when the command was killed.
+        if (err instanceof KilledBy) throw new Fatal(1);
+        throw err;
+      }
+    }
+    return 0;
+  }
+  if (args.length < 1) {
+    ctx.out.err('No netns name specified\n');
+    return 1;
+  }
+  if (args.length < 2) {
+    ctx.out.err('No command specified\n');
+    return 1;
+  }
+  try {
+    return await execIn(ctx, args[0]!, args.slice(1));
+  } catch (err) {
+    if (err instanceof KilledBy && ctx.opts.batch !== undefined) throw new Fatal(1);
+    throw err;
+  }
+}
+
+/** netns_identify(): the name of PID's namespace (default: the one ipsim acts from), or ''. */
+export async function netns_identify(ctx: Ctx, args: string[]): Promise<number> {
+  if (args.length > 1) {
+    ctx.out.err('extra arguments specified\n');
+    return 1;
+  }
+  const pidstr = args[0];
+  if (pidstr !== undefined && !/^\d*$/.test(pidstr)) {
+    ctx.out.err(`Specified string '${pidstr}' is not a pid\n`);
+    return 1;
+  }
+  const kernel = await ctx.kernel();
+  let net: Net;
+  if (pidstr === undefined) {
+    net = await observerNet(ctx);
+  } else {
+    const error = procNetError(pidstr);
+    if (error) {
+      ctx.out.err(`Cannot open network namespace: ${strerror(errnoByName(error)?.num ?? 0)}\n`);
+      return 1;
+    }
+    net = netOfPid(kernel, Number(pidstr));
+  }
+  ctx.out.out(`${lastName(kernel, net)}\n`);
+  return 0;
+}
+
+/** netns_pids(): every process in NAME's namespace, ascending, except the CMDs standing in for ip. */
+export async function netns_pids(ctx: Ctx, args: string[]): Promise<number> {
+  if (args.length < 1) {
+    ctx.out.err('No netns name specified\n');
+    return 1;
+  }
+  if (args.length > 1) {
+    ctx.out.err('extra arguments specified\n');
+    return 1;
+  }
+  const kernel = await ctx.kernel();
+  const net = kernel.netByName(args[0]!);
+  if (!net) {
+    ctx.out.err('Cannot open network namespace: No such file or directory\n');
+    return 1;
+  }
+  const parents = processTable();
+  const live = kernel.state.holders.filter((h) => holderAlive(h, isAlive));
+  const cmds = new Set(live.map((h) => h.cmd_pid));
+  let text = '';
+  for (const pid of parents.keys()) {
+    if (cmds.has(pid)) continue;
+    if (namespaceOf(pid, parents, live, isAlive) === net.serial) text += `${pid}\n`;
+  }
+  ctx.out.out(text);
+  return 0;
+}

@@ -1,0 +1,65 @@
+// Signal policy. Between batch lines a signal is held until the running line has completed and
+// the state is written (contract §9.1); while a `netns exec` child runs, the wrapper ignores
+// SIGINT and SIGQUIT and passes the others on to the child (§9.2), like a shell waiting for it.
+import type { ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
+
+/** CMD died by a signal: the wrapper drops its reference, writes the state, then dies by it. */
+export class KilledBy extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`child killed by ${signal}`);
+    this.name = 'KilledBy';
+  }
+}
+
+/** Set while an exec'd child runs: its signals are the child's business, not the batch's. */
+let childRunning = false;
+
+/** Dies by the signal (default disposition); exits 128+N only if that did not end the process. */
+export function dieBy(signal: NodeJS.Signals): never {
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+  process.exit(128 + (constants.signals[signal] ?? 0));
+}
+
+export function deferSignals(): { pending(): Promise<boolean>; deliver(): void } {
+  let caught: NodeJS.Signals | undefined;
+  const handler = (signal: NodeJS.Signals): void => {
+    if (!childRunning) caught ??= signal;
+  };
+  const names: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const name of names) process.on(name, handler);
+  return {
+    async pending() {
+      // Let a signal that arrived during the line reach its handler.
+      await new Promise((resolve) => setImmediate(resolve));
+      return caught !== undefined;
+    },
+    deliver() {
+      for (const name of names) process.off(name, handler);
+      if (caught) dieBy(caught);
+    },
+  };
+}
+
+const IGNORED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGQUIT'];
+const FORWARDED: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGALRM'];
+
+/** Waits for the child to end: its exit code, or the signal that killed it. */
+export function waitForChild(child: ChildProcess): Promise<{ code: number; signal?: NodeJS.Signals }> {
+  const ignore = (): void => undefined;
+  const forward = (signal: NodeJS.Signals): void => {
+    child.kill(signal);
+  };
+  childRunning = true;
+  for (const name of IGNORED) process.on(name, ignore);
+  for (const name of FORWARDED) process.on(name, forward);
+  return new Promise((resolve) => {
+    child.once('exit', (code, signal) => {
+      childRunning = false;
+      for (const name of IGNORED) process.off(name, ignore);
+      for (const name of FORWARDED) process.off(name, forward);
+      resolve(signal ? { code: 128 + (constants.signals[signal] ?? 0), signal } : { code: code ?? 0 });
+    });
+  });
+}

@@ -1,0 +1,29 @@
+// Which network namespace a process is in (task->nsproxy->net_ns). ipsim's processes are real,
+// its namespaces are not, so membership follows the holders `netns exec` records (contract §9.3):
+// the wrapper and CMD of a live holder are in its namespace, and so is every descendant of CMD;
+// every other process is in init_net.
+import type { Holder } from './state.js';
+
+/** A holder is live while its wrapper or its CMD is (the other may already be gone). */
+export type Liveness = (pid: number, startTime: string) => boolean;
+
+export function holderAlive(holder: Holder, alive: Liveness): boolean {
+  return alive(holder.wrapper_pid, holder.wrapper_start) || alive(holder.cmd_pid, holder.cmd_start);
+}
+
+/**
+ * The serial of pid's namespace: walking up from pid, the first process that is the wrapper of a
+ * live holder (it entered that namespace last) or else the CMD of one decides; init_net (0) if
+ * none does. `parents` maps each existing pid to its parent; `live` are the live holders.
+ */
+export function namespaceOf(pid: number, parents: ReadonlyMap<number, number>, live: readonly Holder[], alive: Liveness): number {
+  const seen = new Set<number>();
+  for (let p: number | undefined = pid; p !== undefined && p > 0 && !seen.has(p); p = parents.get(p)) {
+    seen.add(p);
+    const asWrapper = live.find((h) => h.wrapper_pid === p && alive(p, h.wrapper_start));
+    if (asWrapper) return asWrapper.serial;
+    const asCmd = live.find((h) => h.cmd_pid === p && alive(p, h.cmd_start));
+    if (asCmd) return asCmd.serial;
+  }
+  return 0;
+}
