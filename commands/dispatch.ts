@@ -47,28 +47,28 @@ export async function runLine(ctx: Ctx, argv: string[], printTrace: boolean): Pr
     return 1;
   }
   const tracing = ctx.tracer.enabled;
-  let status: number;
   try {
-    status = await module.run(ctx, argv.slice(1));
+    return await module.run(ctx, argv.slice(1));
   } catch (err) {
     if (err instanceof Refused) {
       ctx.out.err(`Error: ${err.message}\n`);
-      status = 1;
-    } else if (err instanceof KernelPanic || err instanceof KernelBug) {
-      ctx.out.err(`${err.message}\n`);
-      status = 2;
-    } else {
-      throw err;
+      return 1;
     }
+    if (err instanceof KernelPanic || err instanceof KernelBug) {
+      ctx.out.err(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  } finally {
+    // Also when the command ends the process (a fatal error, an exec'd CMD killed by a signal).
+    const kernel = ctx.loadedKernel();
+    if (kernel) {
+      kernel.drainNetnsWq();
+      kernel.endCommand();
+    }
+    if (printTrace) printCommandTrace(ctx);
+    ctx.tracer.enabled = tracing;
   }
-  const kernel = ctx.loadedKernel();
-  if (kernel) {
-    kernel.drainNetnsWq();
-    kernel.endCommand();
-  }
-  if (printTrace) printCommandTrace(ctx);
-  ctx.tracer.enabled = tracing;
-  return status;
 }
 
 /** The command's kernel calls, after its output: text lines, or one {"trace":[…]} line under -j. */

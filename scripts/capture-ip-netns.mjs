@@ -95,7 +95,10 @@ function driver(ipBin, caseFile, resultFile) {
         input: step.stdin ?? '',
       });
       const where = `step ${JSON.stringify(step.argv)}`;
-      if (r.error) result.problems.push(`${where}: ${r.error.message}`);
+      // EPIPE: ip exited without reading all of its stdin (e.g. an option error); harmless.
+      if (r.error && !(r.error.code === 'EPIPE' && typeof r.status === 'number')) {
+        result.problems.push(`${where}: ${r.error.message}`);
+      }
       if (r.signal) result.problems.push(`${where}: ip killed by ${r.signal}`);
       const stdout = utf8(r.stdout ?? Buffer.alloc(0));
       const stderr = utf8(r.stderr ?? Buffer.alloc(0));

@@ -183,6 +183,7 @@ export function inconsistency(s: KernelState): string | undefined {
   for (const [i, net] of nets.entries()) {
     const expected = (refs.get(net.serial) ?? 0) + (net.serial === 0 ? 1 : 0);
     if (net.count !== expected) return `net_namespace_list[${i}]: count is ${net.count}, expected ${expected} (names and holders)`;
+    if (expected === 0) return `net_namespace_list[${i}]: no name or process holds it, yet cleanup_net has not removed it`;
   }
   return undefined;
 }

@@ -1,0 +1,151 @@
+// `netns exec` with real child processes (contract §9.2-§9.5): the child holds a reference, pids
+// and identify see it, a deleted name's namespace lives on until the child exits, dead children are
+// reaped, signals reach the child, and an ipsim inside the child acts from its namespace.
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { IPSIM, cleanEnv, ipsim, tempDir } from './helpers/cli.js';
+
+let t: ReturnType<typeof tempDir>;
+const children: ChildProcess[] = [];
+beforeEach(() => {
+  t = tempDir();
+});
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  t.cleanup();
+});
+
+const run = (args: string[], env: Record<string, string> = {}): ReturnType<typeof ipsim> => ipsim(args, { state: t.state, env });
+
+/** Starts `ipsim ARGS` in the background; resolves with how it ended. */
+function background(args: string[]): { child: ChildProcess; ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+  const child = spawn(process.execPath, [IPSIM, ...args], { env: cleanEnv({ IPSIM_STATE: t.state }), stdio: 'ignore' });
+  children.push(child);
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { child, ended };
+}
+
+async function until(what: string, check: () => boolean, timeout = 15000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeout) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function holders(): { wrapper_pid: number; cmd_pid: number; serial: number }[] {
+  try {
+    return JSON.parse(readFileSync(t.state, 'utf8')).kernel.holders;
+  } catch {
+    return [];
+  }
+}
+
+describe('a process started by netns exec', () => {
+  test('holds a reference, and pids and identify see it and its descendants', async () => {
+    expect(run(['netns', 'add', 'blue']).exit).toBe(0);
+    const { child } = background(['netns', 'exec', 'blue', 'sh', '-c', 'sleep 30 & wait']);
+    await until('the holder', () => holders().length === 1);
+    const [holder] = holders();
+    expect(holder!.wrapper_pid).toBe(child.pid);
+    expect(JSON.parse(run(['-j', 'show', 'net', 'blue']).stdout).count).toBe(2);
+    let sleeper = 0;
+    await until('the sleep child', () => {
+      const listed = run(['netns', 'pids', 'blue']).stdout.trim().split('\n').map(Number);
+      sleeper = listed.find((pid) => pid !== child.pid) ?? 0;
+      return listed.length === 2;
+    });
+    // The wrapper stands for ip (which execs CMD); CMD itself is not listed, its descendants are.
+    expect(run(['netns', 'pids', 'blue']).stdout).toBe(`${child.pid}\n${sleeper}\n`);
+    for (const pid of [child.pid!, holder!.cmd_pid, sleeper]) expect(run(['netns', 'identify', String(pid)]).stdout).toBe('blue\n');
+    expect(run(['netns', 'identify', String(process.pid)]).stdout).toBe('\n');
+    expect(run(['netns', 'identify', '999999999'])).toMatchObject({ stdout: '', stderr: 'Cannot open network namespace: No such file or directory\n', exit: 1 });
+  }, 30000);
+
+  test('keeps a namespace whose name was deleted alive, nsid and all, until it exits', async () => {
+    expect(run(['netns', 'add', 'blue']).exit).toBe(0);
+    expect(run(['netns', 'set', 'blue', 'auto']).exit).toBe(0);
+    const inum = JSON.parse(run(['-j', 'show', 'net', 'blue']).stdout).proc_inum;
+    const { ended } = background(['netns', 'exec', 'blue', 'sleep', '30']);
+    await until('the holder', () => holders().length === 1);
+    expect(run(['netns', 'delete', 'blue'])).toMatchObject({ stdout: '', stderr: '', exit: 0 });
+    expect(run(['netns', 'list']).stdout).toBe('');
+    expect(run(['netns', 'list-id']).stdout).toBe('nsid 0 \n');
+    expect(JSON.parse(run(['-j', 'show', 'net', `net:[${inum}]`]).stdout)).toMatchObject({ net: `net:[${inum}]`, names: [], count: 1 });
+
+    // SIGTERM to the wrapper reaches CMD; CMD dies by it, the wrapper drops its reference and dies alike.
+    const [holder] = holders();
+    process.kill(holder!.wrapper_pid, 'SIGTERM');
+    expect(await ended).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(run(['netns', 'list-id']).stdout).toBe('');
+    expect(JSON.parse(run(['-j', 'show', 'lists']).stdout).net_namespace_list).toEqual(['init_net']);
+    expect(JSON.parse(run(['-j', 'show', 'ids']).stdout).proc_inums).toEqual([4026531840]);
+  }, 30000);
+
+  test('whose processes died without cleanup is reaped, traced, by the next command that loads the state', async () => {
+    expect(run(['netns', 'add', 'blue']).exit).toBe(0);
+    const inum = JSON.parse(run(['-j', 'show', 'net', 'blue']).stdout).proc_inum;
+    const { ended } = background(['netns', 'exec', 'blue', 'sleep', '30']);
+    await until('the holder', () => holders().length === 1);
+    expect(run(['netns', 'delete', 'blue']).exit).toBe(0);
+    const [holder] = holders();
+    process.kill(holder!.wrapper_pid, 'SIGKILL');
+    process.kill(holder!.cmd_pid, 'SIGKILL');
+    await ended;
+    await until('the CMD to be gone', () => {
+      try {
+        process.kill(holder!.cmd_pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    const reaped = run(['--trace', 'netns', 'list']);
+    expect(reaped.exit).toBe(0);
+    const trace = reaped.stdout.split('\n');
+    expect(trace.slice(0, 4)).toEqual([`put_net(net:[${inum}])`, `  __put_net(net:[${inum}])`, 'cleanup_net()', `  list_del_rcu(net:[${inum}])`]);
+    expect(holders()).toEqual([]);
+    expect(JSON.parse(run(['-j', 'show', 'lists']).stdout).net_namespace_list).toEqual(['init_net']);
+  }, 30000);
+
+  test('ignores SIGINT while CMD runs and exits with CMD status', async () => {
+    expect(run(['netns', 'add', 'blue']).exit).toBe(0);
+    const { child, ended } = background(['netns', 'exec', 'blue', 'sh', '-c', 'trap "" INT; sleep 1; exit 4']);
+    await until('the holder', () => holders().length === 1);
+    child.kill('SIGINT');
+    expect(await ended).toEqual({ code: 4, signal: null });
+    expect(holders()).toEqual([]);
+    expect(JSON.parse(run(['-j', 'show', 'net', 'blue']).stdout).count).toBe(1);
+  }, 30000);
+});
+
+describe('an ipsim inside netns exec', () => {
+  test('acts from that namespace: its nsids, its identify', () => {
+    for (const name of ['red', 'blue']) expect(run(['netns', 'add', name]).exit).toBe(0);
+    expect(run(['-n', 'blue', 'netns', 'set', 'red', '7']).exit).toBe(0);
+    expect(run(['netns', 'set', 'red', '2']).exit).toBe(0);
+    expect(run(['netns', 'exec', 'blue', IPSIM, 'netns', 'list'])).toMatchObject({ stdout: 'blue\nred (id: 7)\n', exit: 0 });
+    expect(run(['netns', 'exec', 'blue', IPSIM, 'netns', 'list-id'])).toMatchObject({ stdout: 'nsid 7 (iproute2 netns name: red)\n', exit: 0 });
+    expect(run(['netns', 'list']).stdout).toBe('blue\nred (id: 2)\n');
+    expect(run(['netns', 'exec', 'red', IPSIM, 'netns', 'identify'])).toMatchObject({ stdout: 'red\n', exit: 0 });
+    // -n overrides IPSIM_NETNS.
+    expect(run(['netns', 'exec', 'red', IPSIM, '-n', 'blue', 'netns', 'identify']).stdout).toBe('blue\n');
+  }, 30000);
+
+  test('that names a namespace that is gone fails like ip entering a missing namespace', () => {
+    expect(run(['netns', 'list'], { IPSIM_NETNS: '4026599999' })).toMatchObject({
+      stdout: '',
+      stderr: 'Cannot open network namespace "net:[4026599999]": No such file or directory\n',
+      exit: 255,
+    });
+    // Other objects ignore IPSIM_NETNS.
+    expect(run(['-j', 'show', 'lists'], { IPSIM_NETNS: '4026599999' }).exit).toBe(0);
+  });
+
+  test('in a batch sees what the earlier lines did, and later lines see what it did', () => {
+    const batch = ['netns add blue', `netns exec blue ${IPSIM} netns add green`, 'netns list', `netns exec blue ${IPSIM} netns identify`].join('\n');
+    expect(ipsim(['-batch', '-'], { state: t.state, stdin: `${batch}\n` })).toMatchObject({ stdout: 'green\nblue\nblue\n', stderr: '', exit: 0 });
+    expect(holders()).toEqual([]);
+  }, 30000);
+});
