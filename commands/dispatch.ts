@@ -7,7 +7,7 @@ import { formatTraceLine } from '../lib/trace.js';
 import { jsonDocument } from '../ui/json_writer.js';
 import { Fatal, type Ctx, type ObjectModule } from './context.js';
 import { matchObject, type GlobalOptions } from './ip_options.js';
-import { USAGE } from './usage.js';
+import { IP_USAGE } from './usage.js';
 
 const MODULES: Readonly<Record<string, () => Promise<ObjectModule>>> = {
   netns: async () => (await import('./netns.js')).default,
@@ -38,7 +38,7 @@ export async function lineWrites(argv: readonly string[], opts: GlobalOptions): 
 export async function runLine(ctx: Ctx, argv: string[], printTrace: boolean): Promise<number> {
   const word = argv[0]!;
   if (matchObject(word) === 'help') {
-    ctx.out.err(USAGE);
+    ctx.out.err(IP_USAGE);
     throw new Fatal();
   }
   const module = await moduleFor(word);

@@ -9,9 +9,10 @@ import { batchItems, type BatchItem } from './batch.js';
 import { Fatal, type Ctx } from './context.js';
 import { lineWrites, runLine } from './dispatch.js';
 import { matchObject, parseGlobalOptions } from './ip_options.js';
+import { netns_switch } from './netns_switch.js';
 import { Session } from './session.js';
 import { deferSignals, dieBy, KilledBy } from './signals.js';
-import { USAGE } from './usage.js';
+import { IP_USAGE } from './usage.js';
 
 /** Objects whose commands ignore -n and IPSIM_NETNS (contract §9.4). */
 const GLOBAL_OBJECTS: ReadonlySet<string> = new Set(['boot', 'reset']);
@@ -67,9 +68,9 @@ async function runBatch(ctx: Ctx, name: string): Promise<number> {
 async function resolveObserver(session: Session, names: readonly string[], env: NodeJS.ProcessEnv, useEnv: boolean, out: Output): Promise<number> {
   let observer = 0;
   for (const name of names) {
-    const net = (await session.kernel()).netByName(name);
-    if (!net) {
-      out.err(`Cannot open network namespace "${name}": No such file or directory\n`);
+    const net = netns_switch(await session.kernel(), name);
+    if (typeof net === 'string') {
+      out.err(net);
       throw new Fatal();
     }
     observer = net.serial;
@@ -104,7 +105,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, out:
     const useEnv = object === 'netns' || (parsed.ok && opts.batch !== undefined);
     const observer = ignoresNetns ? 0 : await resolveObserver(session, opts.netns, env, useEnv, out);
     if (!parsed.ok) {
-      out.err(parsed.usage ? USAGE : `${parsed.message}\n`);
+      out.err(parsed.usage ? IP_USAGE : `${parsed.message}\n`);
       return parsed.exit;
     }
     const ctx: Ctx = {
@@ -121,7 +122,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, out:
     };
     if (opts.batch !== undefined) return await runBatch(ctx, opts.batch);
     if (parsed.rest.length === 0) {
-      out.err(USAGE);
+      out.err(IP_USAGE);
       return 255;
     }
     if (await lineWrites(parsed.rest, opts)) await session.lockForWrite();

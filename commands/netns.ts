@@ -3,20 +3,16 @@
 // the bind mount is the name's reference, and nsids are the kernel's per-namespace tables.
 import { errnoByName, strerror } from '../lib/errno.js';
 import { CLONE_NEWNET, isValidNetnsName, type Kernel } from '../lib/net_namespace.js';
+import { createError, openNetnsFile } from '../lib/run_netns.js';
 import type { Net } from '../lib/state.js';
 import { procNetError } from '../store/procfs.js';
+import type { JsonValue } from '../ui/json_writer.js';
 import { Fatal, observerNet, printJson, type Ctx, type ObjectModule } from './context.js';
 import type { GlobalOptions } from './ip_options.js';
 import { netns_exec, netns_identify, netns_pids, netOfPid } from './netns_exec.js';
 import { getInteger, matches } from './utils.js';
 
 const NETNS_RUN_DIR = '/run/netns';
-
-const ENOENT = 2;
-const EEXIST = 17;
-const ENOTDIR = 20;
-const EISDIR = 21;
-const ENAMETOOLONG = 36;
 
 export const NETNS_USAGE =
   'Usage:\tip netns list\n' +
@@ -67,23 +63,11 @@ function invarg(ctx: Ctx, msg: string, arg: string | undefined): never {
   throw new Fatal();
 }
 
-/**
- * What open(O_CREAT|O_EXCL) of /run/netns/NAME fails with for a name the pre-check did not see
- * (under -all), or 0 (contract §9.4).
- */
-function createError(kernel: Kernel, name: string): number {
-  if (name === '') return EISDIR;
-  if (name === '.' || name === '..') return EEXIST;
-  const slash = name.indexOf('/');
-  if (slash >= 0) return kernel.netByName(name.slice(0, slash)) ? ENOTDIR : ENOENT;
-  if (Buffer.byteLength(name, 'utf8') > 255) return ENAMETOOLONG;
-  return kernel.netByName(name) ? EEXIST : 0;
-}
-
 /** netns_list(): /run/netns in directory order, with the id the current namespace has for each. */
 async function netns_list(ctx: Ctx): Promise<number> {
   const kernel = await ctx.kernel();
   const observer = await observerNet(ctx);
+  netns_map_init(ctx, kernel, observer);
   const entries: { name: string; id?: number }[] = [];
   for (const { name, net } of kernel.readdir()) {
     const id = kernel.peernet2id(observer, net);
@@ -206,12 +190,17 @@ async function netns_set(ctx: Ctx, args: string[]): Promise<number> {
     nsid = parsed;
   }
   const kernel = await ctx.kernel();
-  const peer = kernel.netByName(name);
-  if (!peer) {
-    ctx.out.err(`Cannot open network namespace "${name}": No such file or directory\n`);
+  const opened = openNetnsFile(kernel, name);
+  if (opened.kind === 'error') {
+    ctx.out.err(`Cannot open network namespace "${name}": ${strerror(opened.errno)}\n`);
     return 1;
   }
-  const result = kernel.rtnl_net_newid(await observerNet(ctx), peer, nsid);
+  if (opened.kind === 'dir') {
+    // The fd is not a namespace: the kernel's rtnl_net_newid() rejects it.
+    ctx.out.err('Error: Peer netns reference is invalid.\n');
+    return 2;
+  }
+  const result = kernel.rtnl_net_newid(await observerNet(ctx), opened.net, nsid);
   if (!result.ok) {
     ctx.out.err(`Error: ${result.extack}.\n`);
     return 2;
@@ -219,42 +208,69 @@ async function netns_set(ctx: Ctx, args: string[]): Promise<number> {
   return 0;
 }
 
-/** The name cache (netns_map_init): the first name in directory order per nsid of the observer. */
-function nameByNsid(kernel: Kernel, observer: Net): Map<number, string> {
+/**
+ * netns_map_init(): the name cache, built once per process (so once per batch) at the first
+ * list or list-id: the first name in directory order for each nsid the current namespace has.
+ */
+function netns_map_init(ctx: Ctx, kernel: Kernel, observer: Net): Map<number, string> {
+  if (ctx.session.netnsMap) return ctx.session.netnsMap;
   const map = new Map<number, string>();
   for (const { name, net } of kernel.readdir()) {
     const id = kernel.peernet2id(observer, net);
     if (id >= 0 && !map.has(id)) map.set(id, name);
   }
+  ctx.session.netnsMap = map;
   return map;
 }
 
-interface IdLine {
-  nsid?: number;
-  current?: number;
-  name?: string;
+/** netns_get_name(): the first name in directory order that the current namespace knows as nsid. */
+function netns_get_name(kernel: Kernel, observer: Net, nsid: number): string | undefined {
+  if (nsid < 0) return undefined;
+  for (const { name, net } of kernel.readdir()) if (kernel.peernet2id(observer, net) === nsid) return name;
+  return undefined;
 }
 
-function printIdLines(ctx: Ctx, lines: readonly IdLine[], withCurrent: boolean): void {
-  if (ctx.opts.json) {
-    printJson(
-      ctx,
-      lines.map((l) => ({
-        ...(l.nsid === undefined ? {} : { nsid: l.nsid }),
-        ...(l.current === undefined ? {} : { 'current-nsid': l.current }),
-        ...(l.name === undefined ? {} : { name: l.name }),
-      })),
-    );
-    return;
+/** One RTM_NEWNSID message: nsid (-1 unassigned) and, when the kernel sent it, current-nsid. */
+interface NsidMsg {
+  nsid: number;
+  current?: number;
+}
+
+/**
+ * print_nsid(): the name comes from the cache by current-nsid (or nsid), and is then removed from
+ * it; on a miss ip asks again by nsid and caches that. Hence the quirks: a wrong name when
+ * current-nsid is unassigned, and names missing from later lines of a batch.
+ */
+function print_nsid(ctx: Ctx, kernel: Kernel, observer: Net, map: Map<number, string>, msg: NsidMsg): { text: string; json: JsonValue } {
+  let text = msg.nsid < 0 ? 'nsid unassigned ' : `nsid ${msg.nsid} `;
+  const json: Record<string, JsonValue> = {};
+  if (msg.nsid >= 0) json.nsid = msg.nsid;
+  if (msg.current !== undefined) {
+    if (msg.current < 0) text += 'current-nsid unassigned ';
+    else {
+      text += `current-nsid ${msg.current} `;
+      json['current-nsid'] = msg.current;
+    }
   }
-  let text = '';
-  for (const l of lines) {
-    text += l.nsid === undefined ? 'nsid unassigned ' : `nsid ${l.nsid} `;
-    if (withCurrent) text += l.current === undefined ? 'current-nsid unassigned ' : `current-nsid ${l.current} `;
-    if (l.name !== undefined) text += `(iproute2 netns name: ${l.name})`;
-    text += '\n';
+  const key = msg.current !== undefined ? msg.current : msg.nsid;
+  let name = key >= 0 ? map.get(key) : undefined;
+  if (name !== undefined) map.delete(key);
+  else {
+    name = netns_get_name(kernel, observer, msg.nsid);
+    if (name !== undefined && !map.has(msg.nsid)) map.set(msg.nsid, name);
   }
-  ctx.out.out(text);
+  if (name !== undefined) {
+    text += `(iproute2 netns name: ${name})`;
+    json.name = name;
+  }
+  return { text: `${text}\n`, json };
+}
+
+function printNsids(ctx: Ctx, kernel: Kernel, observer: Net, msgs: readonly NsidMsg[]): void {
+  const map = netns_map_init(ctx, kernel, observer);
+  const lines = msgs.map((msg) => print_nsid(ctx, kernel, observer, map, msg));
+  if (ctx.opts.json) printJson(ctx, lines.map((l) => l.json));
+  else ctx.out.out(lines.map((l) => l.text).join(''));
 }
 
 /** netns_list_id(): the current namespace's nsids, or a target's, or one of them. */
@@ -282,48 +298,40 @@ async function netns_list_id(ctx: Ctx, args: string[]): Promise<number> {
   }
   const kernel = await ctx.kernel();
   const observer = await observerNet(ctx);
-  const names = nameByNsid(kernel, observer);
-  const targetNet = target >= 0 ? kernel.peerById(observer, target) : undefined;
 
   if (nsid >= 0) {
-    // RTM_GETNSID for one peer: its id in the target (or here) and, with a target, here.
+    // RTM_GETNSID (rtnl_net_getid): the peer first, then the target.
     const peer = kernel.peerById(observer, nsid);
-    if (target >= 0 && !targetNet) {
-      ctx.out.err('Error: Target netns reference is invalid.\n');
-      return 2;
-    }
     if (!peer) {
       ctx.out.err('Error: Peer netns reference is invalid.\n');
       return 2;
     }
-    if (!targetNet) {
-      printIdLines(ctx, [{ nsid, name: names.get(nsid) }], false);
+    if (target < 0) {
+      printNsids(ctx, kernel, observer, [{ nsid }]);
       return 0;
     }
-    const inTarget = kernel.peernet2id(targetNet, peer);
-    printIdLines(ctx, [{ nsid: inTarget >= 0 ? inTarget : undefined, current: nsid, name: names.get(nsid) }], true);
+    const targetNet = kernel.peerById(observer, target);
+    if (!targetNet) {
+      ctx.out.err('Error: Target netns reference is invalid.\n');
+      return 2;
+    }
+    printNsids(ctx, kernel, observer, [{ nsid: kernel.peernet2id(targetNet, peer), current: nsid }]);
     return 0;
   }
 
-  if (target >= 0 && !targetNet) {
+  // The dump. A batch never asks for strict dump checking, so the kernel ignores the target there.
+  const strict = ctx.opts.batch === undefined;
+  const targetNet = strict && target >= 0 ? kernel.peerById(observer, target) : undefined;
+  if (strict && target >= 0 && !targetNet) {
     if (ctx.opts.json) printJson(ctx, []);
     ctx.out.err('Error: Invalid target network namespace id.\nDump terminated\n');
     return 1;
   }
-  const table = targetNet ?? observer;
-  const lines: IdLine[] = [];
-  for (const entry of table.nsids) {
-    if (!targetNet) {
-      lines.push({ nsid: entry.nsid, name: names.get(entry.nsid) });
-      continue;
-    }
-    const peer = kernel.netBySerialNo(entry.peer)!;
-    const current = kernel.peernet2id(observer, peer);
-    // iproute2 looks the name up by current-nsid, and by the target's id when that is unassigned.
-    const name = names.get(current >= 0 ? current : entry.nsid);
-    lines.push({ nsid: entry.nsid, current: current >= 0 ? current : undefined, name });
-  }
-  printIdLines(ctx, lines, targetNet !== undefined);
+  const msgs = (targetNet ?? observer).nsids.map((entry): NsidMsg => {
+    if (!targetNet) return { nsid: entry.nsid };
+    return { nsid: entry.nsid, current: kernel.peernet2id(observer, kernel.netBySerialNo(entry.peer)!) };
+  });
+  printNsids(ctx, kernel, observer, msgs);
   return 0;
 }
 

@@ -1,14 +1,32 @@
 // The process side of `ip netns` (ip/ipnetns.c): exec, identify and pids. Processes are real;
 // "being in" an emulated namespace means being the wrapper or CMD of a holder that `netns exec`
 // recorded, or a descendant of that CMD (contract §9.2, §9.3).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { errnoByName, strerror } from '../lib/errno.js';
 import type { Kernel } from '../lib/net_namespace.js';
 import { holderAlive, namespaceOf } from '../lib/nsproxy.js';
+import { openNetnsFile } from '../lib/run_netns.js';
 import type { Holder, Net } from '../lib/state.js';
 import { isAlive, procNetError, processTable, procStat, selfIdentity } from '../store/procfs.js';
 import { Fatal, observerNet, type Ctx } from './context.js';
+import { netns_switch } from './netns_switch.js';
 import { KilledBy, waitForChild } from './signals.js';
+
+/** execvp(CMD): the running child, or the errno code it could not be started with. */
+async function spawnCmd(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<ChildProcess | string> {
+  let child: ChildProcess;
+  try {
+    child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit', env });
+  } catch (err) {
+    // Node refuses some file names outright ("" for one); execvp() would not find them.
+    return (err as NodeJS.ErrnoException).code === 'ERR_INVALID_ARG_VALUE' ? 'ENOENT' : 'EINVAL';
+  }
+  const failed = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    child.once('spawn', () => resolve(undefined));
+    child.once('error', resolve);
+  });
+  return failed ? (failed.code ?? 'EINVAL') : child;
+}
 
 /** The namespace a process is in; pid must exist. */
 export function netOfPid(kernel: Kernel, pid: number): Net {
@@ -31,28 +49,23 @@ function lastName(kernel: Kernel, net: Net): string {
  */
 async function execIn(ctx: Ctx, name: string, argv: readonly string[]): Promise<number> {
   const kernel = await ctx.kernel();
-  const net = kernel.netByName(name);
-  if (!net) {
-    ctx.out.err(`Cannot open network namespace "${name}": No such file or directory\n`);
+  const net = netns_switch(kernel, name);
+  if (typeof net === 'string') {
+    // A return value in ip, not exit(-1): a batch goes on.
+    ctx.out.err(net);
     return 255;
   }
-  const child = spawn(argv[0]!, argv.slice(1), {
-    stdio: 'inherit',
-    env: {
-      ...ctx.env,
-      IPSIM_NETNS: String(net.proc_inum),
-      IPSIM_NETNS_ID: `${kernel.state.boot_id}:${net.serial}`,
-      IPSIM_STATE: ctx.session.path,
-    },
+  const started = await spawnCmd(argv, {
+    ...ctx.env,
+    IPSIM_NETNS: String(net.proc_inum),
+    IPSIM_NETNS_ID: `${kernel.state.boot_id}:${net.serial}`,
+    IPSIM_STATE: ctx.session.path,
   });
-  const failed = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
-    child.once('spawn', () => resolve(undefined));
-    child.once('error', resolve);
-  });
-  if (failed) {
-    ctx.out.err(`exec of "${argv[0]}" failed: ${strerror(errnoByName(failed.code ?? '')?.num ?? 0)}\n`);
+  if (typeof started === 'string') {
+    ctx.out.err(`exec of "${argv[0]}" failed: ${strerror(errnoByName(started)?.num ?? 0)}\n`);
     return 1;
   }
+  const child = started;
   // Listen for its end before anything else is awaited: a fast CMD may be gone by then.
   const done = waitForChild(child);
   const self = selfIdentity();
@@ -154,11 +167,14 @@ export async function netns_pids(ctx: Ctx, args: string[]): Promise<number> {
     return 1;
   }
   const kernel = await ctx.kernel();
-  const net = kernel.netByName(args[0]!);
-  if (!net) {
-    ctx.out.err('Cannot open network namespace: No such file or directory\n');
+  const opened = openNetnsFile(kernel, args[0]!);
+  if (opened.kind === 'error') {
+    ctx.out.err(`Cannot open network namespace: ${strerror(opened.errno)}\n`);
     return 1;
   }
+  // The directory itself opens too; no process is in it.
+  if (opened.kind === 'dir') return 0;
+  const net = opened.net;
   const parents = processTable();
   const live = kernel.state.holders.filter((h) => holderAlive(h, isAlive));
   const cmds = new Set(live.map((h) => h.cmd_pid));

@@ -13,6 +13,8 @@ export type SeedBoot = () => Promise<Kernel>;
 
 export class Session {
   readonly tracer: Tracer;
+  /** iproute2's netns name cache: one per process, so it outlives the lines of a batch. */
+  netnsMap: Map<number, string> | undefined;
   private current: Kernel | undefined;
   private lock: Lock | undefined;
   /** The file did not exist when loaded: a boot happened in memory only. */

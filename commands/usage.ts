@@ -1,5 +1,5 @@
-// The top-level usage text: printed on stdout for --help, on stderr (exit 255) where ip prints its
-// usage (no object, `help`, a global option missing its argument).
+// Usage texts: ipsim's own for --help (stdout, exit 0); iproute2 6.1's `ip` usage, byte for byte,
+// on stderr with exit 255 wherever ip prints it (no object, `help`, an option missing its value).
 
 export const VERSION = '0.1.0';
 
@@ -12,8 +12,9 @@ where  OBJECT := { netns | pernet | show | boot | reset }
 
 Objects:
   netns    ip netns, byte for byte:
-             list | add NAME | delete NAME | set NAME NETNSID |
-             list-id [target-nsid N] [nsid N]
+             list | add NAME | attach NAME PID | set NAME NETNSID |
+             delete [NAME] | identify [PID] | pids NAME |
+             exec [NAME] CMD... | monitor | list-id [target-nsid N] [nsid N]
   pernet   the kernel's pernet_operations registry:
              register-subsys NAME [OPS-OPTIONS]
              register-device NAME [OPS-OPTIONS]
@@ -30,3 +31,21 @@ Objects:
 State file: --state FILE, else $IPSIM_STATE, else
 $XDG_STATE_HOME/ipsim/state.json (~/.local/state/ipsim/state.json).
 `;
+
+/** ip/ip.c usage() of iproute2 6.1, as the Debian 12 build prints it. */
+export const IP_USAGE =
+  'Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }\n' +
+  '       ip [ -force ] -batch filename\n' +
+  'where  OBJECT := { address | addrlabel | amt | fou | help | ila | ioam | l2tp |\n' +
+  '                   link | macsec | maddress | monitor | mptcp | mroute | mrule |\n' +
+  '                   neighbor | neighbour | netconf | netns | nexthop | ntable |\n' +
+  '                   ntbl | route | rule | sr | tap | tcpmetrics |\n' +
+  '                   token | tunnel | tuntap | vrf | xfrm }\n' +
+  '       OPTIONS := { -V[ersion] | -s[tatistics] | -d[etails] | -r[esolve] |\n' +
+  '                    -h[uman-readable] | -iec | -j[son] | -p[retty] |\n' +
+  '                    -f[amily] { inet | inet6 | mpls | bridge | link } |\n' +
+  '                    -4 | -6 | -M | -B | -0 |\n' +
+  '                    -l[oops] { maximum-addr-flush-attempts } | -br[ief] |\n' +
+  '                    -o[neline] | -t[imestamp] | -ts[hort] | -b[atch] [filename] |\n' +
+  '                    -rc[vbuf] [size] | -n[etns] name | -N[umeric] | -a[ll] |\n' +
+  '                    -c[olor]}\n';

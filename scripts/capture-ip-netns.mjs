@@ -22,7 +22,9 @@
 //   - afterwards `/run/netns` must already be empty (a case deletes what it creates); then
 //     `ip -all netns delete` cleans up anyway, and the root netns must get back to no nsids;
 //   - every case is run twice; a case whose two transcripts differ is reported and dropped.
-// Problems are reported on stderr; the exit status is 1 if any case was dropped, 0 otherwise.
+// Problems are reported on stderr. Exit status: 0 all captured, 1 some case dropped (OUT.json still
+// holds the others), 2 usage or setup error (not root, dirty root netns, another capture running).
+// --only runs just the named cases (OUT.json then holds only those).
 // Do not put `netns monitor` (never ends) or anything that depends on PIDs/timing in a case.
 import { spawnSync } from 'node:child_process';
 import {
