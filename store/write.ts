@@ -45,9 +45,10 @@ export function appendJournal(path: string, events: readonly NameEvent[]): void 
   const file = journalPath(path);
   const { seq, size } = lastSeq(file);
   const lines = events.map((e, i) => `${JSON.stringify({ seq: seq + i + 1, ev: e.ev, name: e.name })}\n`).join('');
-  if (size + lines.length > JOURNAL_LIMIT) {
-    const kept = readFileSync(file, 'utf8').slice(-JOURNAL_LIMIT / 2);
-    writeFileAtomic.sync(file, kept.slice(kept.indexOf('\n') + 1) + lines);
+  if (size + Buffer.byteLength(lines) > JOURNAL_LIMIT) {
+    // Keep the newer half, whole lines only; seq goes on rising, so a monitor skips what it saw.
+    const kept = ((size > 0 ? readFileSync(file, 'utf8') : '') + lines).slice(-JOURNAL_LIMIT / 2);
+    writeFileAtomic.sync(file, kept.slice(kept.indexOf('\n') + 1));
   } else {
     writeFileSync(file, lines, { flag: 'a' });
   }

@@ -2,7 +2,7 @@
 // and identify see it, a deleted name's namespace lives on until the child exits, dead children are
 // reaped, signals reach the child, and an ipsim inside the child acts from its namespace.
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { IPSIM, cleanEnv, ipsim, tempDir } from './helpers/cli.js';
 
@@ -117,6 +117,47 @@ describe('a process started by netns exec', () => {
     expect(await ended).toEqual({ code: 4, signal: null });
     expect(holders()).toEqual([]);
     expect(JSON.parse(run(['-j', 'show', 'net', 'blue']).stdout).count).toBe(1);
+  }, 30000);
+});
+
+describe('attach', () => {
+  test('binds a second name to a running process\'s namespace (ip-netns.md §7.2)', async () => {
+    expect(run(['netns', 'add', 'probe_a']).exit).toBe(0);
+    const { ended } = background(['netns', 'exec', 'probe_a', 'sleep', '30']);
+    await until('the holder', () => holders().length === 1);
+    const pid = String(holders()[0]!.cmd_pid);
+    expect(run(['netns', 'attach', 'probe_b', pid])).toMatchObject({ stdout: '', stderr: '', exit: 0 });
+    expect(run(['netns', 'list']).stdout).toBe('probe_b\nprobe_a\n');
+    expect(run(['netns', 'set', 'probe_b', 'auto']).exit).toBe(0);
+    expect(run(['netns', 'list']).stdout).toBe('probe_b (id: 0)\nprobe_a (id: 0)\n');
+    expect(run(['netns', 'list-id']).stdout).toBe('nsid 0 (iproute2 netns name: probe_b)\n');
+    expect(run(['netns', 'identify', pid]).stdout).toBe('probe_a\n');
+    expect(JSON.parse(run(['-j', 'show', 'net', 'probe_a']).stdout)).toMatchObject({ net: 'probe_a', names: ['probe_a', 'probe_b'], count: 3 });
+    expect(run(['netns', 'delete', 'probe_a']).exit).toBe(0);
+    expect(run(['netns', 'identify', pid]).stdout).toBe('probe_b\n');
+    process.kill(holders()[0]!.wrapper_pid, 'SIGTERM');
+    await ended;
+    expect(JSON.parse(run(['-j', 'show', 'net', 'probe_b']).stdout)).toMatchObject({ names: ['probe_b'], count: 1 });
+  }, 30000);
+
+  test('of a process ipsim did not start binds init_net, which never goes away', () => {
+    expect(run(['netns', 'attach', 'probe_root', String(process.pid)])).toMatchObject({ stderr: '', exit: 0 });
+    expect(JSON.parse(run(['-j', 'show', 'net', 'init_net']).stdout)).toMatchObject({ net: 'init_net', names: ['probe_root'], count: 2 });
+    expect(run(['netns', 'identify', String(process.pid)]).stdout).toBe('probe_root\n');
+    expect(run(['--trace', 'netns', 'delete', 'probe_root']).stdout).toBe('put_net(init_net)\n');
+    expect(JSON.parse(run(['-j', 'show', 'net', 'init_net']).stdout).count).toBe(1);
+  });
+});
+
+describe('a closed pipe', () => {
+  test('stops the output quietly with 141, as SIGPIPE would', () => {
+    const names = Array.from({ length: 4000 }, (_, i) => `netns add pipe_${i}_${'x'.repeat(40)}`).join('\n');
+    expect(ipsim(['-batch', '-'], { state: t.state, stdin: `${names}\n` }).exit).toBe(0);
+    const status = spawnSync('bash', ['-c', `"${process.execPath}" "${IPSIM}" netns list | head -n 1 >/dev/null; echo \${PIPESTATUS[0]}`], {
+      env: cleanEnv({ IPSIM_STATE: t.state }),
+      encoding: 'utf8',
+    });
+    expect({ stdout: status.stdout, stderr: status.stderr }).toEqual({ stdout: '141\n', stderr: '' });
   }, 30000);
 });
 
