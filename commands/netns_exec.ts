@@ -55,6 +55,19 @@ async function execIn(ctx: Ctx, name: string, argv: readonly string[]): Promise<
     ctx.out.err(net);
     return 255;
   }
+  // The holder is written before CMD starts, so that anything CMD runs finds its namespace; its
+  // pid is filled in once known (until then the wrapper, CMD's parent, places CMD).
+  const self = selfIdentity();
+  const holder: Holder = {
+    wrapper_pid: self.pid,
+    wrapper_start: self.startTime,
+    cmd_pid: 0,
+    cmd_start: '',
+    boot_id: kernel.state.boot_id,
+    serial: net.serial,
+  };
+  kernel.addHolder(holder, net);
+  await ctx.session.checkpoint();
   const started = await spawnCmd(argv, {
     ...ctx.env,
     IPSIM_NETNS: String(net.proc_inum),
@@ -62,31 +75,23 @@ async function execIn(ctx: Ctx, name: string, argv: readonly string[]): Promise<
     IPSIM_STATE: ctx.session.path,
   });
   if (typeof started === 'string') {
+    kernel.dropHolder(holder);
     ctx.out.err(`exec of "${argv[0]}" failed: ${strerror(errnoByName(started)?.num ?? 0)}\n`);
     return 1;
   }
   const child = started;
   // Listen for its end before anything else is awaited: a fast CMD may be gone by then.
   const done = waitForChild(child);
-  const self = selfIdentity();
-  const stat = procStat(child.pid!);
-  // A CMD already gone before its start time could be read holds nothing.
-  const holder: Holder | undefined = stat && {
-    wrapper_pid: self.pid,
-    wrapper_start: self.startTime,
-    cmd_pid: child.pid!,
-    cmd_start: stat.startTime,
-    boot_id: kernel.state.boot_id,
-    serial: net.serial,
-  };
-  if (holder) kernel.addHolder(holder, net);
+  // A CMD already gone before its start time could be read is left to the wrapper's liveness.
+  kernel.holderStarted(holder, child.pid!, procStat(child.pid!)?.startTime ?? '');
   await ctx.session.suspend();
 
   const result = await done;
 
   const after = await ctx.session.resume();
-  const recorded =
-    holder && after.state.holders.find((h) => h.wrapper_pid === holder.wrapper_pid && h.cmd_pid === holder.cmd_pid && h.boot_id === after.state.boot_id);
+  const recorded = after.state.holders.find(
+    (h) => h.wrapper_pid === holder.wrapper_pid && h.wrapper_start === holder.wrapper_start && h.cmd_pid === holder.cmd_pid && h.boot_id === after.state.boot_id,
+  );
   if (recorded) after.dropHolder(recorded);
   if (result.signal) throw new KilledBy(result.signal);
   return result.code;

@@ -112,20 +112,24 @@ export class Session {
   /** Writes what changed (atomically, then the journal) and releases the lock. */
   async commit(): Promise<void> {
     try {
-      const kernel = this.current;
-      if (kernel && (kernel.dirty || this.replaced)) {
-        if (!this.lock) throw new Error('internal error: a change was made without the lock');
-        const { appendJournal, writeState } = await import('../store/write.js');
-        writeState(this.path, kernel.state);
-        appendJournal(this.path, kernel.nameEvents);
-        kernel.dirty = false;
-        kernel.nameEvents.length = 0;
-        this.replaced = false;
-        this.bootedImplicitly = false;
-      }
+      await this.checkpoint();
     } finally {
       this.release();
     }
+  }
+
+  /** Writes what changed, keeping the lock. */
+  async checkpoint(): Promise<void> {
+    const kernel = this.current;
+    if (!kernel || !(kernel.dirty || this.replaced)) return;
+    if (!this.lock) throw new Error('internal error: a change was made without the lock');
+    const { appendJournal, writeState } = await import('../store/write.js');
+    writeState(this.path, kernel.state);
+    appendJournal(this.path, kernel.nameEvents);
+    kernel.dirty = false;
+    kernel.nameEvents.length = 0;
+    this.replaced = false;
+    this.bootedImplicitly = false;
   }
 
   release(): void {

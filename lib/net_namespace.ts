@@ -746,6 +746,13 @@ export class Kernel {
     this.state.holders.push(holder);
   }
 
+  /** The holder's CMD now runs as pid, started at startTime. */
+  holderStarted(holder: Holder, pid: number, startTime: string): void {
+    this.touch();
+    holder.cmd_pid = pid;
+    holder.cmd_start = startTime;
+  }
+
   /** The process is gone: its reference goes with put_net (cleanup_net runs when the command ends). */
   dropHolder(holder: Holder): void {
     const at = this.state.holders.indexOf(holder);

@@ -61,7 +61,8 @@ const kernelSchema = v.strictObject({
     v.strictObject({
       wrapper_pid: v.pipe(count, v.minValue(1)),
       wrapper_start: v.string(),
-      cmd_pid: v.pipe(count, v.minValue(1)),
+      // 0 while CMD is being started (the wrapper's liveness stands for it).
+      cmd_pid: count,
       cmd_start: v.string(),
       boot_id: v.string(),
       serial: count,

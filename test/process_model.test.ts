@@ -26,6 +26,8 @@ function background(args: string[]): { child: ChildProcess; ended: Promise<{ cod
   return { child, ended };
 }
 
+const started = (): boolean => holders().length === 1 && holders()[0]!.cmd_pid > 0;
+
 async function until(what: string, check: () => boolean, timeout = 15000): Promise<void> {
   const start = Date.now();
   while (!check()) {
@@ -34,6 +36,7 @@ async function until(what: string, check: () => boolean, timeout = 15000): Promi
   }
 }
 
+/** The holders in the state file; `started()` waits until CMD runs (its pid is recorded). */
 function holders(): { wrapper_pid: number; cmd_pid: number; serial: number }[] {
   try {
     return JSON.parse(readFileSync(t.state, 'utf8')).kernel.holders;
@@ -46,7 +49,7 @@ describe('a process started by netns exec', () => {
   test('holds a reference, and pids and identify see it and its descendants', async () => {
     expect(run(['netns', 'add', 'blue']).exit).toBe(0);
     const { child } = background(['netns', 'exec', 'blue', 'sh', '-c', 'sleep 30 & wait']);
-    await until('the holder', () => holders().length === 1);
+    await until('CMD to start', started);
     const [holder] = holders();
     expect(holder!.wrapper_pid).toBe(child.pid);
     expect(JSON.parse(run(['-j', 'show', 'net', 'blue']).stdout).count).toBe(2);
@@ -68,7 +71,7 @@ describe('a process started by netns exec', () => {
     expect(run(['netns', 'set', 'blue', 'auto']).exit).toBe(0);
     const inum = JSON.parse(run(['-j', 'show', 'net', 'blue']).stdout).proc_inum;
     const { ended } = background(['netns', 'exec', 'blue', 'sleep', '30']);
-    await until('the holder', () => holders().length === 1);
+    await until('CMD to start', started);
     expect(run(['netns', 'delete', 'blue'])).toMatchObject({ stdout: '', stderr: '', exit: 0 });
     expect(run(['netns', 'list']).stdout).toBe('');
     expect(run(['netns', 'list-id']).stdout).toBe('nsid 0 \n');
@@ -87,7 +90,7 @@ describe('a process started by netns exec', () => {
     expect(run(['netns', 'add', 'blue']).exit).toBe(0);
     const inum = JSON.parse(run(['-j', 'show', 'net', 'blue']).stdout).proc_inum;
     const { ended } = background(['netns', 'exec', 'blue', 'sleep', '30']);
-    await until('the holder', () => holders().length === 1);
+    await until('CMD to start', started);
     expect(run(['netns', 'delete', 'blue']).exit).toBe(0);
     const [holder] = holders();
     process.kill(holder!.wrapper_pid, 'SIGKILL');
@@ -112,7 +115,7 @@ describe('a process started by netns exec', () => {
   test('ignores SIGINT while CMD runs and exits with CMD status', async () => {
     expect(run(['netns', 'add', 'blue']).exit).toBe(0);
     const { child, ended } = background(['netns', 'exec', 'blue', 'sh', '-c', 'trap "" INT; sleep 1; exit 4']);
-    await until('the holder', () => holders().length === 1);
+    await until('CMD to start', started);
     child.kill('SIGINT');
     expect(await ended).toEqual({ code: 4, signal: null });
     expect(holders()).toEqual([]);
@@ -124,7 +127,7 @@ describe('attach', () => {
   test('binds a second name to a running process\'s namespace (ip-netns.md §7.2)', async () => {
     expect(run(['netns', 'add', 'probe_a']).exit).toBe(0);
     const { ended } = background(['netns', 'exec', 'probe_a', 'sleep', '30']);
-    await until('the holder', () => holders().length === 1);
+    await until('CMD to start', started);
     const pid = String(holders()[0]!.cmd_pid);
     expect(run(['netns', 'attach', 'probe_b', pid])).toMatchObject({ stdout: '', stderr: '', exit: 0 });
     expect(run(['netns', 'list']).stdout).toBe('probe_b\nprobe_a\n');
