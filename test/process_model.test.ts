@@ -123,6 +123,22 @@ describe('a process started by netns exec', () => {
   }, 30000);
 });
 
+describe('a CMD killed by a signal', () => {
+  test('ends a batch with exit 1 at once, after its reference is dropped', () => {
+    const batch = ['netns add a', 'netns exec a sh -c "kill -TERM $$"', 'netns add b'].join('\n');
+    expect(ipsim(['-force', '-batch', '-'], { state: t.state, stdin: `${batch}\n` })).toMatchObject({ stdout: '', stderr: '', exit: 1 });
+    expect(run(['netns', 'list']).stdout).toBe('a\n');
+    expect(holders()).toEqual([]);
+    expect(JSON.parse(run(['-j', 'show', 'net', 'a']).stdout).count).toBe(1);
+  });
+
+  test('ends -all exec with exit 1 at once, after the banner of the namespace it ran in', () => {
+    for (const name of ['a', 'b']) expect(run(['netns', 'add', name]).exit).toBe(0);
+    expect(run(['-all', 'netns', 'exec', 'sh', '-c', 'kill -TERM $$'])).toMatchObject({ stdout: '\nnetns: b\n', stderr: '', exit: 1 });
+    expect(holders()).toEqual([]);
+  });
+});
+
 describe('attach', () => {
   test('binds a second name to a running process\'s namespace (ip-netns.md §7.2)', async () => {
     expect(run(['netns', 'add', 'probe_a']).exit).toBe(0);
