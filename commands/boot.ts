@@ -119,7 +119,7 @@ export default boot;
 
 /** The kernel a missing state file stands for: a `seed` boot, untraced and silent. */
 export async function seedKernel(session: Session, profilesDir: string, env: NodeJS.ProcessEnv): Promise<Kernel> {
-  const silent: Output = { color: false, terminal: false, interactive: false, out: () => undefined, err: () => undefined };
+  const silent: Output = { color: false, terminal: false, out: () => undefined, err: () => undefined };
   const opts: GlobalOptions = { json: 0, pretty: 0, force: 0, all: false, netns: [], trace: false, help: false, version: false };
   const kernel = await bootProfile({ out: silent, opts, env, session, profilesDir, tracer: new Tracer(false) }, DEFAULT_PROFILE);
   if (typeof kernel === 'number') throw new Error(`the built-in ${DEFAULT_PROFILE} profile failed`);

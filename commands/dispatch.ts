@@ -66,15 +66,19 @@ export async function runLine(ctx: Ctx, argv: string[], printTrace: boolean): Pr
       kernel.drainNetnsWq();
       kernel.endCommand();
     }
-    if (printTrace) printCommandTrace(ctx);
+    if (printTrace) await printCommandTrace(ctx);
     ctx.tracer.enabled = tracing;
   }
 }
 
 /** The command's kernel calls, after its output: text lines, or one {"trace":[…]} line under -j. */
-function printCommandTrace(ctx: Ctx): void {
+async function printCommandTrace(ctx: Ctx): Promise<void> {
   if (!ctx.tracer.enabled) return;
   const events = ctx.tracer.take();
-  if (ctx.opts.json) ctx.out.out(`${jsonDocument({ trace: events }, false)}\n`);
-  else ctx.out.out(events.map((event) => `${formatTraceLine(event)}\n`).join(''));
+  if (ctx.opts.json) {
+    ctx.out.out(`${jsonDocument({ trace: events }, false)}\n`);
+    return;
+  }
+  const style = ctx.out.color ? await (await import('../ui/colors.js')).loadPaint(true) : undefined;
+  ctx.out.out(events.map((event) => `${formatTraceLine(event, style)}\n`).join(''));
 }

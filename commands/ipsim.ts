@@ -2,7 +2,7 @@
 // command needs is imported when that command runs, so --version and --help stay cheap.
 import { isatty } from 'node:tty';
 import { fileURLToPath } from 'node:url';
-import { colorEnabled, createOutput, fdSink, interactiveEnabled } from '../ui/output.js';
+import { colorEnabled, createOutput, fdSink } from '../ui/output.js';
 import { parseGlobalOptions } from './ip_options.js';
 import { USAGE, VERSION } from './usage.js';
 
@@ -11,12 +11,11 @@ const PROFILES_DIR = fileURLToPath(new URL('../fixtures/profiles/', import.meta.
 
 /** Runs main() as the process: its exit code, or one line and 70 for an internal error. */
 export async function cli(): Promise<void> {
-  const term = { stdinIsTTY: isatty(0), stdoutIsTTY: isatty(1), env: process.env };
+  const term = { stdoutIsTTY: isatty(1), env: process.env };
   const parsed = parseGlobalOptions(process.argv.slice(2));
   const out = createOutput(fdSink(1), fdSink(2), {
     color: colorEnabled(parsed.options.color, term),
     terminal: term.stdoutIsTTY,
-    interactive: interactiveEnabled(term),
   });
   let status: number;
   try {

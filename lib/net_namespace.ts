@@ -29,17 +29,8 @@ export class KernelPanic extends Error {
   }
 }
 
-/** What `pernet register-*` asks for: the ops before the kernel has written its id. */
-export interface OpsSpec {
-  name: string;
-  id: boolean;
-  size: number;
-  init: string | null;
-  exit: string | null;
-  exit_batch: string | null;
-  fail_init: FailInit[];
-  fail_alloc: string[];
-}
+/** What `pernet register-*` asks for: the ops before the kernel has written its id (id: wants one). */
+export type OpsSpec = Omit<PernetOps, 'kind' | 'id'> & { id: boolean };
 
 export interface FaultChange {
   clear: boolean;

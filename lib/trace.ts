@@ -94,21 +94,33 @@ export function formatRet(ret: number | string): string {
   return ret < 0 ? `-${errnoName(-ret)}` : String(ret);
 }
 
+/** How a terminal highlights a trace line; plain text elsewhere. */
+export interface TraceStyle {
+  fn(text: string): string;
+  err(text: string): string;
+}
+
+const PLAIN: TraceStyle = { fn: (t) => t, err: (t) => t };
+
 /** One line per call, two spaces of indent per depth (contract §9.9). */
-export function formatTraceLine(event: TraceEvent): string {
+export function formatTraceLine(event: TraceEvent, style: TraceStyle = PLAIN): string {
   const indent = '  '.repeat(event.depth);
+  const ret = (value: number | string): string => {
+    const text = formatRet(value);
+    return ` = ${(typeof value === 'number' && value < 0) || text.startsWith('ERR_PTR') ? style.err(text) : text}`;
+  };
   if (!('hook' in event)) {
-    const call = `${indent}${event.fn}(${(event.args ?? []).join(', ')})`;
-    return event.ret === undefined ? call : `${call} = ${formatRet(event.ret)}`;
+    const call = `${indent}${style.fn(event.fn)}(${(event.args ?? []).join(', ')})`;
+    return event.ret === undefined ? call : `${call}${ret(event.ret)}`;
   }
   switch (event.hook) {
     case 'init':
-      return `${indent}${event.fn}(${event.net}) = ${formatRet(event.ret)}`;
+      return `${indent}${style.fn(event.fn)}(${event.net})${ret(event.ret)}`;
     case 'exit':
-      return `${indent}${event.fn}(${event.net})`;
+      return `${indent}${style.fn(event.fn)}(${event.net})`;
     case 'exit_batch':
-      return `${indent}${event.fn}([${event.nets.join(', ')}])`;
+      return `${indent}${style.fn(event.fn)}([${event.nets.join(', ')}])`;
     case 'free':
-      return `${indent}ops_free(${event.ops}, ${event.net})`;
+      return `${indent}${style.fn('ops_free')}(${event.ops}, ${event.net})`;
   }
 }

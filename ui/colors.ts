@@ -2,14 +2,15 @@
 // detection, so a pipe or NO_COLOR gets plain bytes; without colour chalk is not even loaded.
 
 export interface Paint {
+  /** Table headings. */
   head(text: string): string;
-  name(text: string): string;
+  /** Function names in traces. */
   fn(text: string): string;
+  /** Errors: negative returns in traces. */
   err(text: string): string;
-  dim(text: string): string;
 }
 
-const PLAIN: Paint = { head: (t) => t, name: (t) => t, fn: (t) => t, err: (t) => t, dim: (t) => t };
+const PLAIN: Paint = { head: (t) => t, fn: (t) => t, err: (t) => t };
 
 export async function loadPaint(color: boolean): Promise<Paint> {
   if (!color) return PLAIN;
@@ -17,9 +18,7 @@ export async function loadPaint(color: boolean): Promise<Paint> {
   const chalk = new Chalk({ level: 1 });
   return {
     head: (t) => chalk.bold(t),
-    name: (t) => chalk.cyan(t),
     fn: (t) => chalk.yellow(t),
     err: (t) => chalk.red(t),
-    dim: (t) => chalk.dim(t),
   };
 }

@@ -6,7 +6,6 @@ import { writeSync } from 'node:fs';
 export type ColorWhen = 'auto' | 'always' | 'never';
 
 export interface Terminal {
-  stdinIsTTY: boolean;
   stdoutIsTTY: boolean;
   env: NodeJS.ProcessEnv;
 }
@@ -20,11 +19,6 @@ export function colorEnabled(when: ColorWhen | undefined, term: Terminal): boole
   if (when === 'always') return true;
   if (when === 'never') return false;
   return term.stdoutIsTTY && !term.env.NO_COLOR && term.env.TERM !== 'dumb';
-}
-
-/** Spinners and prompts need a person at both ends, and never appear with NO_COLOR or in CI. */
-export function interactiveEnabled(term: Terminal): boolean {
-  return term.stdinIsTTY && term.stdoutIsTTY && !term.env.NO_COLOR && !term.env.CI;
 }
 
 /** Raised when a reader went away (EPIPE): the caller stops quietly with 141, like SIGPIPE would. */
@@ -63,12 +57,11 @@ export interface Output {
   readonly color: boolean;
   /** stdout is a terminal: boxes and figures for people rather than columns for scripts. */
   readonly terminal: boolean;
-  readonly interactive: boolean;
   out(text: string): void;
   err(text: string): void;
 }
 
-export function createOutput(stdout: Sink, stderr: Sink, term: { color: boolean; terminal: boolean; interactive: boolean }): Output {
+export function createOutput(stdout: Sink, stderr: Sink, term: { color: boolean; terminal: boolean }): Output {
   return {
     ...term,
     out: (text) => stdout.write(text),
