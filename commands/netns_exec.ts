@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { errnoByName, strerror } from '../lib/errno.js';
 import type { Kernel } from '../lib/net_namespace.js';
-import { holderAlive, namespaceOf } from '../lib/nsproxy.js';
+import { namespaceOf, partitionHolders } from '../lib/nsproxy.js';
 import { openNetnsFile } from '../lib/run_netns.js';
 import type { Holder, Net } from '../lib/state.js';
 import { isAlive, procNetError, processTable, procStat, selfIdentity } from '../store/procfs.js';
@@ -30,7 +30,7 @@ async function spawnCmd(argv: readonly string[], env: NodeJS.ProcessEnv): Promis
 
 /** The namespace a process is in; pid must exist. */
 export function netOfPid(kernel: Kernel, pid: number): Net {
-  const live = kernel.state.holders.filter((h) => holderAlive(h, isAlive));
+  const { live } = partitionHolders(kernel.state.holders, isAlive);
   const serial = namespaceOf(pid, processTable(), live, isAlive);
   return kernel.netBySerialNo(serial) ?? kernel.init_net!;
 }
@@ -181,7 +181,7 @@ export async function netns_pids(ctx: Ctx, args: string[]): Promise<number> {
   if (opened.kind === 'dir') return 0;
   const net = opened.net;
   const parents = processTable();
-  const live = kernel.state.holders.filter((h) => holderAlive(h, isAlive));
+  const { live } = partitionHolders(kernel.state.holders, isAlive);
   const cmds = new Set(live.map((h) => h.cmd_pid));
   let text = '';
   for (const pid of parents.keys()) {

@@ -2,7 +2,8 @@
 // written, one load, the implicit seed boot when there is no file yet, and at most one write, at
 // the end, of whatever the completed commands reached.
 import { Kernel } from '../lib/net_namespace.js';
-import { holderAlive } from '../lib/nsproxy.js';
+import { partitionHolders } from '../lib/nsproxy.js';
+import type { Holder } from '../lib/state.js';
 import { Tracer } from '../lib/trace.js';
 import { acquireLock, type Lock } from '../store/lock.js';
 import { isAlive } from '../store/procfs.js';
@@ -46,13 +47,15 @@ export class Session {
   async kernel(): Promise<Kernel> {
     if (this.current) return this.current;
     let state = readState(this.path);
-    if (state && !this.lock && state.holders.some((h) => !holderAlive(h, isAlive))) {
+    let dead = state ? partitionHolders(state.holders, isAlive).dead : [];
+    if (dead.length > 0 && !this.lock) {
       await this.lockForWrite();
       state = readState(this.path);
+      dead = state ? partitionHolders(state.holders, isAlive).dead : [];
     }
     if (state) {
       this.current = new Kernel(state, this.tracer);
-      this.reap(this.current);
+      this.reap(this.current, dead);
     } else {
       const booted = await this.seedBoot();
       this.current = new Kernel(booted.state, this.tracer);
@@ -62,8 +65,7 @@ export class Session {
   }
 
   /** Each dead holder's reference goes with put_net, lowest wrapper pid first; then one cleanup_net. */
-  private reap(kernel: Kernel): void {
-    const dead = kernel.state.holders.filter((h) => !holderAlive(h, isAlive)).sort((a, b) => a.wrapper_pid - b.wrapper_pid);
+  private reap(kernel: Kernel, dead: readonly Holder[]): void {
     if (dead.length === 0) return;
     for (const holder of dead) kernel.dropHolder(holder);
     kernel.drainNetnsWq();

@@ -7,8 +7,17 @@ import type { Holder } from './state.js';
 /** A holder is live while its wrapper or its CMD is (the other may already be gone). */
 export type Liveness = (pid: number, startTime: string) => boolean;
 
-export function holderAlive(holder: Holder, alive: Liveness): boolean {
+function holderAlive(holder: Holder, alive: Liveness): boolean {
   return alive(holder.wrapper_pid, holder.wrapper_start) || alive(holder.cmd_pid, holder.cmd_start);
+}
+
+/** The holders that are live, and those whose processes are all gone (lowest wrapper pid first). */
+export function partitionHolders(holders: readonly Holder[], alive: Liveness): { live: Holder[]; dead: Holder[] } {
+  const live: Holder[] = [];
+  const dead: Holder[] = [];
+  for (const holder of holders) (holderAlive(holder, alive) ? live : dead).push(holder);
+  dead.sort((a, b) => a.wrapper_pid - b.wrapper_pid);
+  return { live, dead };
 }
 
 /**
