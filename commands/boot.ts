@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { errnoByName, strerror } from '../lib/errno.js';
+import { strerrorOfCode } from '../lib/errno.js';
 import { emptyState, Kernel, Refused } from '../lib/net_namespace.js';
 import { Tracer } from '../lib/trace.js';
 import type { Output } from '../ui/output.js';
@@ -34,7 +34,7 @@ function readProfile(out: Output, profilesDir: string, profile: string): string 
     return readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? '';
-    out.err(`Error: cannot read profile "${profile}": ${strerror(errnoByName(code)?.num ?? 0)}\n`);
+    out.err(`Error: cannot read profile "${profile}": ${strerrorOfCode(code)}\n`);
     return undefined;
   }
 }

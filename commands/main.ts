@@ -1,7 +1,7 @@
 // The body of iproute2's ip/ip.c main(): global options, -n, then one command line or a -batch
 // file, each line through the dispatcher; the state is written once, at the end, on every way out.
 import { readFileSync } from 'node:fs';
-import { errnoByName, strerror } from '../lib/errno.js';
+import { strerrorOfCode } from '../lib/errno.js';
 import { statePath } from '../store/paths.js';
 import { StateFileError } from '../store/state_file.js';
 import { BrokenPipe, type Output } from '../ui/output.js';
@@ -26,7 +26,7 @@ async function runBatch(ctx: Ctx, name: string): Promise<number> {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EISDIR') text = '';
     else {
-      ctx.out.err(`Cannot open file "${name}" for reading: ${strerror(errnoByName(e.code ?? '')?.num ?? 0)}\n`);
+      ctx.out.err(`Cannot open file "${name}" for reading: ${strerrorOfCode(e.code)}\n`);
       return 1;
     }
   }

@@ -1,7 +1,7 @@
 // `ipsim netns` is iproute2 6.1's `ip netns` (ip/ipnetns.c), one function per subcommand, over the
 // emulated kernel: /run/netns is the kernel's name list, unshare(CLONE_NEWNET) is copy_net_ns(),
 // the bind mount is the name's reference, and nsids are the kernel's per-namespace tables.
-import { errnoByName, strerror } from '../lib/errno.js';
+import { strerror, strerrorOfCode } from '../lib/errno.js';
 import { CLONE_NEWNET, isValidNetnsName, type Kernel } from '../lib/net_namespace.js';
 import { createError, openNetnsFile } from '../lib/run_netns.js';
 import type { Net } from '../lib/state.js';
@@ -112,7 +112,7 @@ async function netns_add(ctx: Ctx, args: string[], create: boolean): Promise<num
   if (!create) {
     const error = procNetError(String(pid));
     if (error) {
-      ctx.out.err(`Bind /proc/${pid}/ns/net -> ${NETNS_RUN_DIR}/${name} failed: ${strerror(errnoByName(error)?.num ?? 0)}\n`);
+      ctx.out.err(`Bind /proc/${pid}/ns/net -> ${NETNS_RUN_DIR}/${name} failed: ${strerrorOfCode(error)}\n`);
       kernel.nameEvent('delete', name);
       return 1;
     }

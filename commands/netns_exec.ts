@@ -2,7 +2,7 @@
 // "being in" an emulated namespace means being the wrapper or CMD of a holder that `netns exec`
 // recorded, or a descendant of that CMD (contract §9.2, §9.3).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { errnoByName, strerror } from '../lib/errno.js';
+import { strerror, strerrorOfCode } from '../lib/errno.js';
 import type { Kernel } from '../lib/net_namespace.js';
 import { namespaceOf, partitionHolders } from '../lib/nsproxy.js';
 import { openNetnsFile } from '../lib/run_netns.js';
@@ -76,7 +76,7 @@ async function execIn(ctx: Ctx, name: string, argv: readonly string[]): Promise<
   });
   if (typeof started === 'string') {
     kernel.dropHolder(holder);
-    ctx.out.err(`exec of "${argv[0]}" failed: ${strerror(errnoByName(started)?.num ?? 0)}\n`);
+    ctx.out.err(`exec of "${argv[0]}" failed: ${strerrorOfCode(started)}\n`);
     return 1;
   }
   const child = started;
@@ -152,7 +152,7 @@ export async function netns_identify(ctx: Ctx, args: string[]): Promise<number> 
   } else {
     const error = procNetError(pidstr);
     if (error) {
-      ctx.out.err(`Cannot open network namespace: ${strerror(errnoByName(error)?.num ?? 0)}\n`);
+      ctx.out.err(`Cannot open network namespace: ${strerrorOfCode(error)}\n`);
       return 1;
     }
     net = netOfPid(kernel, Number(pidstr));

@@ -194,6 +194,11 @@ export function strerror(num: number): string {
   return byNumber.get(num)?.text ?? `Unknown error ${num}`;
 }
 
+/** strerror() for an errno code as Node reports it (err.code, e.g. "ENOENT"). */
+export function strerrorOfCode(code: string | undefined): string {
+  return strerror(errnoByName(code ?? '')?.num ?? 0);
+}
+
 /** "ENOMEM" for 12; the decimal number as a string where Linux has no name. */
 export function errnoName(num: number): string {
   return byNumber.get(num)?.name ?? String(num);
