@@ -91,8 +91,22 @@ async function resolveObserver(session: Session, names: readonly string[], env: 
   return net.serial;
 }
 
-/** Everything after --version and --help: one command line, or a batch. */
+/**
+ * Everything after --version and --help: one command line, or a batch. A file the environment
+ * refuses (a full or read-only filesystem, a permission, a FIFO…), met anywhere, even while the
+ * state is written on the way out, is one line and exit 1 (contract §8); 70 stays for bugs.
+ */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, out: Output, profilesDir: string): Promise<number> {
+  try {
+    return await invocation(argv, env, out, profilesDir);
+  } catch (err) {
+    if (!(err instanceof StateFileError)) throw err;
+    out.err(`${err.message}\n`);
+    return 1;
+  }
+}
+
+async function invocation(argv: readonly string[], env: NodeJS.ProcessEnv, out: Output, profilesDir: string): Promise<number> {
   const parsed = parseGlobalOptions(argv);
   const opts = parsed.options;
   const session: Session = new Session(statePath(opts.state, env), opts.trace, async () => {
@@ -144,12 +158,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, out:
       await session.commit();
       return 141;
     }
-    session.release();
-    if (err instanceof StateFileError) {
-      out.err(`${err.message}\n`);
-      return 1;
-    }
     throw err;
+  } finally {
+    session.release();
   }
 }
 

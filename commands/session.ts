@@ -125,9 +125,8 @@ export class Session {
     const kernel = this.current;
     if (!kernel || !(kernel.dirty || this.replaced)) return;
     if (!this.lock) throw new Error('internal error: a change was made without the lock');
-    const { appendJournal, writeState } = await import('../store/write.js');
-    writeState(this.path, kernel.state);
-    appendJournal(this.path, kernel.nameEvents);
+    const { writeState } = await import('../store/write.js');
+    writeState(this.path, kernel.state, kernel.nameEvents);
     kernel.dirty = false;
     kernel.nameEvents.length = 0;
     this.replaced = false;

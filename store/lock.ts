@@ -1,19 +1,25 @@
-// The state file's lock (contract §8, §9.1): `${state}.lock`, holding `pid starttime nonce\n`.
+// The state file's lock (contract §8, §9.1): `${state}.lock` beside the state's resolved path (so
+// writers through a symlink and through its target take the same lock), holding
+// `pid starttime nonce\n`.
 //
 // - Publishing is atomic: the line is written to a private temp file which is then hard-linked
 //   to the lock path (link fails with EEXIST when the lock is taken). A visible lock therefore
 //   always has its complete content.
 // - Liveness is pid + start time (procfs.ts), never the file's age: a live owner keeps its lock
-//   however long it computes, and waiting for it is unbounded; a dead owner's lock is taken over
-//   at once.
+//   however long it computes, and waiting for it is unbounded; a dead owner's lock (a zombie's
+//   included) is taken over at once.
 // - Only two kinds of unlink touch the lock path: the owner removing its own lock (it is alive
 //   while doing so, so nobody judges it dead then), and a breaker removing a dead owner's lock.
 //   Breakers are serialised by a second lock, `${state}.lock.break`, so between a breaker's
 //   re-read of the lock and its unlink nothing else can replace the lock.
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+// - Every wait ends: a lock path that is not a regular file (a FIFO, a directory, a symlink) is
+//   refused at once, and a lock without a valid line is abandoned once this waiter has seen the
+//   same content for the grace period, whatever its mtime says.
+import { closeSync, constants, fstatSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fsFailure, StateFileError } from './errors.js';
+import { lockPath as lockOf, nonce, resolveState, tempPath } from './paths.js';
 import { isAlive, selfIdentity } from './procfs.js';
 
 export interface Lock {
@@ -31,22 +37,36 @@ function errno(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
 }
 
-function nonce(): string {
-  return randomBytes(8).toString('hex');
-}
-
 function ownLine(): string {
   const me = selfIdentity();
   return `${me.pid} ${me.startTime} ${nonce()}\n`;
 }
 
-/** The file's content, or undefined when it does not exist. */
+/** A lock path holding something other than a lock file: no wait would ever end, so refuse. */
+function notALockFile(file: string): StateFileError {
+  return new StateFileError(file, 'not a regular file', 'use lock');
+}
+
+/**
+ * The file's content, or undefined when it does not exist. Opened without blocking and without
+ * following a link, then checked to be a regular file: a FIFO would block the read forever.
+ */
 function readContent(file: string): string | undefined {
+  let fd: number;
   try {
-    return readFileSync(file, 'utf8');
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
   } catch (e) {
     if (errno(e) === 'ENOENT') return undefined;
-    throw e;
+    if (errno(e) === 'ELOOP') throw notALockFile(file);
+    throw fsFailure(e, file, 'use lock');
+  }
+  try {
+    if (!fstatSync(fd).isFile()) throw notALockFile(file);
+    return readFileSync(fd, 'utf8');
+  } catch (e) {
+    throw fsFailure(e, file, 'use lock');
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -54,18 +74,25 @@ function unlinkIfExists(file: string): void {
   try {
     unlinkSync(file);
   } catch (e) {
-    if (errno(e) !== 'ENOENT') throw e;
+    if (errno(e) !== 'ENOENT') throw fsFailure(e, file, 'remove lock');
   }
 }
 
 /** Atomically creates `target` with `content`; false when it already exists. */
 function publish(target: string, content: string): boolean {
-  const temp = `${target}.${process.pid}.${nonce()}`;
-  // 'wx': the temp name is ours alone, so the cleanup below never removes another's file.
-  const fd = openSync(temp, 'wx');
+  // Named for its writer, so that a lock holder can remove those of killed contenders (write.ts).
+  const temp = tempPath(target);
+  let fd: number;
+  try {
+    // 'wx': the temp name is ours alone, so the cleanup below never removes another's file.
+    fd = openSync(temp, 'wx', 0o600);
+  } catch (e) {
+    throw fsFailure(e, target, 'create lock');
+  }
   try {
     try {
-      writeSync(fd, content);
+      const buf = Buffer.from(content);
+      if (writeSync(fd, buf) !== buf.length) throw Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' });
     } finally {
       closeSync(fd);
     }
@@ -73,18 +100,21 @@ function publish(target: string, content: string): boolean {
     return true;
   } catch (e) {
     if (errno(e) === 'EEXIST') return false;
-    throw e;
+    throw fsFailure(e, target, 'create lock');
   } finally {
     try {
       unlinkSync(temp);
     } catch {
-      // Nothing more can be done; the name is unique, so a leftover harms no one.
+      // Nothing more can be done; the name is unique, and the next lock holder removes it.
     }
   }
 }
 
+/** When this waiter first saw each unreadable content (monotonic ms): its own clock, not mtime. */
+type FirstSeen = Map<string, number>;
+
 /** Reads a lock file and judges its owner; undefined when the file does not exist. */
-function inspect(file: string): { content: string; alive: boolean } | undefined {
+function inspect(file: string, seen: FirstSeen): { content: string; alive: boolean } | undefined {
   const content = readContent(file);
   if (content === undefined) return undefined;
   const m = LOCK_LINE.exec(content);
@@ -92,15 +122,20 @@ function inspect(file: string): { content: string; alive: boolean } | undefined 
     return { content, alive: isAlive(Number(m[1]), m[2]) };
   }
   // No valid line. Link-publishing never shows a partial file, but a foreign or older writer
-  // might: treat the file as a live owner's while it is young, as abandoned once it is not.
+  // might: treat the file as a live owner's while it is young, as abandoned once it is not. Young
+  // means both: modified less than the grace period ago, and first seen by this waiter less than
+  // the grace period ago (an mtime in the future must not make it young forever).
   let mtimeMs: number;
   try {
     mtimeMs = statSync(file).mtimeMs;
   } catch (e) {
     if (errno(e) === 'ENOENT') return undefined;
-    throw e;
+    throw fsFailure(e, file, 'use lock');
   }
-  return { content, alive: Date.now() - mtimeMs < UNREADABLE_GRACE_MS };
+  const now = performance.now();
+  const first = seen.get(content) ?? now;
+  seen.set(content, first);
+  return { content, alive: Date.now() - mtimeMs < UNREADABLE_GRACE_MS && now - first < UNREADABLE_GRACE_MS };
 }
 
 /** Removes `file` if it still has exactly `content` (a check-then-unlink; see the callers). */
@@ -113,7 +148,7 @@ function unlinkIfContent(file: string, content: string): void {
  * Returns true when progress was made (the caller should retry at once), false when another
  * live breaker is at work (the caller should wait a little).
  */
-function breakDead(lockPath: string, dead: string): boolean {
+function breakDead(lockPath: string, dead: string, seen: FirstSeen): boolean {
   const breakPath = `${lockPath}.break`;
   const mine = ownLine();
   if (!publish(breakPath, mine)) {
@@ -121,7 +156,7 @@ function breakDead(lockPath: string, dead: string): boolean {
     // dead owner of it was killed inside that window. Unlinking it then is a check-then-unlink
     // that could, in that rare double coincidence, race with another breaker doing the same;
     // this is accepted.
-    const owner = inspect(breakPath);
+    const owner = inspect(breakPath, seen);
     if (owner === undefined) return true;
     if (owner.alive) return false;
     unlinkIfContent(breakPath, owner.content);
@@ -141,13 +176,7 @@ function breakDead(lockPath: string, dead: string): boolean {
 const held = new Set<Lock>();
 
 function releaseAllOnExit(): void {
-  for (const lock of held) {
-    try {
-      lock.release();
-    } catch {
-      // Exiting anyway; a lock left behind is taken over since its owner is dead.
-    }
-  }
+  for (const lock of held) lock.release();
 }
 
 function hold(lockPath: string, content: string): Lock {
@@ -161,7 +190,12 @@ function hold(lockPath: string, content: string): Lock {
       // Check-then-unlink is safe here: we are alive, so no breaker removes our lock meanwhile;
       // if the content is no longer ours (someone judged us dead wrongly, or removed the file by
       // hand), the lock is another's and must stay.
-      unlinkIfContent(lockPath, content);
+      try {
+        unlinkIfContent(lockPath, content);
+      } catch {
+        // The lock cannot be removed (the filesystem turned read-only…): it stays, and is taken
+        // over as soon as this process has exited, since its owner is then dead.
+      }
     },
   };
   // One listener for all held locks (no MaxListeners warning, whatever the count).
@@ -170,17 +204,26 @@ function hold(lockPath: string, content: string): Lock {
   return lock;
 }
 
-/** Takes the lock `${path}.lock` (path = the state file), waiting as long as a live process holds it; takes over a lock whose owner is dead. */
+/**
+ * Takes the lock of the state file at `path` (beside its resolved path), waiting as long as a live
+ * process holds it; takes over a lock whose owner is dead.
+ */
 export async function acquireLock(path: string): Promise<Lock> {
-  const lockPath = `${path}.lock`;
-  mkdirSync(dirname(lockPath), { recursive: true });
+  const lockPath = lockOf(resolveState(path));
+  const dir = dirname(lockPath);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw fsFailure(e, dir, 'create directory');
+  }
+  const seen: FirstSeen = new Map();
   let delay = MIN_DELAY_MS;
   for (;;) {
     const content = ownLine();
     if (publish(lockPath, content)) return hold(lockPath, content);
-    const owner = inspect(lockPath);
+    const owner = inspect(lockPath, seen);
     if (owner === undefined) continue; // released between our link and our read: retry now
-    if (!owner.alive && breakDead(lockPath, owner.content)) continue;
+    if (!owner.alive && breakDead(lockPath, owner.content, seen)) continue;
     // A live owner (or a live breaker): poll with backoff, for as long as it takes.
     await sleep(delay);
     delay = Math.min(MAX_DELAY_MS, delay * 2);

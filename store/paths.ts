@@ -1,6 +1,10 @@
-// Where the state lives (contract §1), and the journal beside it (§9.8).
+// Where the state lives (contract §1), the files beside it (its lock, its journal §9.8, the
+// temporary files of writers), and the file a symlinked state really is.
+import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fsFailure } from './errors.js';
+import { selfIdentity } from './procfs.js';
 
 /** --state FILE, else $IPSIM_STATE, else $XDG_STATE_HOME/ipsim/state.json (contract §1). */
 export function statePath(option: string | undefined, env: NodeJS.ProcessEnv): string {
@@ -10,7 +14,69 @@ export function statePath(option: string | undefined, env: NodeJS.ProcessEnv): s
   return resolve(base, 'ipsim', 'state.json');
 }
 
-export function journalPath(path: string): string {
-  return `${path}.events`;
+/** Linux's MAXSYMLINKS: past this many links in a chain, path resolution fails with ELOOP. */
+const MAXSYMLINKS = 40;
+
+function code(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException).code;
 }
 
+/**
+ * The file the state at `path` really is: every symlink followed, so that writers through a link
+ * and through its target take one lock and write one file. For a dangling link this is the file
+ * the chain ends at, which the first write creates (the link itself is never replaced).
+ */
+export function resolveState(path: string): string {
+  let file = path;
+  for (let hops = 0; ; hops++) {
+    try {
+      return realpathSync.native(file);
+    } catch (err) {
+      if (code(err) !== 'ENOENT') throw fsFailure(err, path, 'use state file');
+    }
+    // Something is missing: follow the last component by hand while it is a link.
+    let link: string | undefined;
+    try {
+      if (lstatSync(file).isSymbolicLink()) link = readlinkSync(file);
+    } catch (err) {
+      if (code(err) !== 'ENOENT') throw fsFailure(err, path, 'use state file');
+    }
+    // Not a link: the file is missing (its directory may be too; the first write makes them).
+    if (link === undefined) return join(resolveState(dirname(file)), basename(file));
+    if (hops >= MAXSYMLINKS) throw fsFailure(Object.assign(new Error('ELOOP'), { code: 'ELOOP' }), path, 'use state file');
+    file = resolve(dirname(file), link);
+  }
+}
+
+/** The journal of name events beside the state file it records (the resolved one). */
+export function journalPath(path: string): string {
+  return `${resolveState(path)}.events`;
+}
+
+/** The lock of the state file (contract §9.1), beside the resolved file. */
+export function lockPath(resolved: string): string {
+  return `${resolved}.lock`;
+}
+
+let counter = 0;
+
+/**
+ * Unique within this process: the monotonic clock and a counter. With the pid and start time beside
+ * it, no two lock lines or temp names are ever equal (and no crypto module is loaded).
+ */
+export function nonce(): string {
+  return `${process.hrtime.bigint().toString(16)}${(counter++).toString(16)}`;
+}
+
+/** A new name `.NAME.tmp-PID-STARTTIME-NONCE` beside `file`: its writer's identity is in the name. */
+export function tempPath(file: string): string {
+  const me = selfIdentity();
+  return join(dirname(file), `.${basename(file)}.tmp-${me.pid}-${me.startTime}-${nonce()}`);
+}
+
+/** The file a temp name was made for (its base name) and its writer, or undefined for other names. */
+export function parseTempName(name: string): { of: string; pid: number; startTime: string } | undefined {
+  const m = /^\.(.+)\.tmp-(\d+)-(\d+)-[0-9a-f]+$/.exec(name);
+  if (m === null) return undefined;
+  return { of: m[1]!, pid: Number(m[2]), startTime: m[3]! };
+}

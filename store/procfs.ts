@@ -4,6 +4,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 
 export interface ProcStat {
+  /** Field 3: R, S, D, Z (zombie), X (dead)… */
+  state: string;
   ppid: number;
   startTime: string;
 }
@@ -18,11 +20,12 @@ export function parseStat(text: string): ProcStat | undefined {
   if (close < 0) return undefined;
   // After ") " come field 3 (state), 4 (ppid), … 22 (starttime): field n is rest[n - 3].
   const rest = text.slice(close + 1).trim().split(/\s+/);
+  const state = rest[0];
   const ppid = rest[1];
   const startTime = rest[19];
-  if (ppid === undefined || startTime === undefined) return undefined;
-  if (!/^\d+$/.test(ppid) || !/^\d+$/.test(startTime)) return undefined;
-  return { ppid: Number(ppid), startTime };
+  if (state === undefined || ppid === undefined || startTime === undefined) return undefined;
+  if (!/^[A-Za-z]$/.test(state) || !/^\d+$/.test(ppid) || !/^\d+$/.test(startTime)) return undefined;
+  return { state, ppid: Number(ppid), startTime };
 }
 
 /** Field 22 (starttime) and field 4 (ppid) of /proc/PID/stat, or undefined if the process does not exist. Parse after the LAST ')' because comm may contain spaces and parentheses. */
@@ -51,11 +54,14 @@ export function selfIdentity(): { pid: number; startTime: string } {
   return self;
 }
 
-/** True when /proc/PID/stat exists and its start time equals startTime. */
+/**
+ * True when /proc/PID/stat exists, its start time equals startTime and the process has not exited:
+ * a zombie (Z, exited but not yet reaped by its parent) or a dying task (X) is not alive (contract
+ * §9.1), since a parent that never reaps would otherwise keep its lock or its holders forever.
+ */
 export function isAlive(pid: number, startTime: string): boolean {
-  // Note: a zombie (exited, not yet reaped) still has its stat file and counts as alive, as the
-  // contract defines it; its parent reaps it promptly in practice.
-  return procStat(pid)?.startTime === startTime;
+  const stat = procStat(pid);
+  return stat !== undefined && stat.startTime === startTime && stat.state !== 'Z' && stat.state !== 'X';
 }
 
 /** Every process's parent, from one pass over /proc, in /proc's (ascending pid) order. */

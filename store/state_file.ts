@@ -1,31 +1,39 @@
 // Reading the state file (and removing it, for reset). Writing lives in store/write.ts, loaded
 // only by commands that change something.
-import { readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import type { KernelState } from '../lib/state.js';
-import { journalPath } from './paths.js';
+import { fsFailure, StateFileError } from './errors.js';
+import { journalPath, resolveState } from './paths.js';
 import { decodeSnapshot, SnapshotError } from './snapshot.js';
 
-/** A state file that cannot be used: reported with its path, exit 1, never overwritten. */
-export class StateFileError extends Error {
-  constructor(
-    readonly path: string,
-    reason: string,
-  ) {
-    super(`Error: cannot use state file "${path}": ${reason}`);
-    this.name = 'StateFileError';
+export { StateFileError } from './errors.js';
+
+/** The state file's text, or undefined when there is none; a FIFO, a device or a directory is refused at once. */
+function readText(path: string): string | undefined {
+  let fd: number;
+  try {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer (nor reading it for data).
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw fsFailure(err, path, 'use state file');
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw fsFailure(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }), path, 'use state file');
+    if (!st.isFile()) throw new StateFileError(path, 'not a regular file');
+    return readFileSync(fd, 'utf8');
+  } catch (err) {
+    throw fsFailure(err, path, 'use state file');
+  } finally {
+    closeSync(fd);
   }
 }
 
 /** The snapshot at path, or undefined when there is none yet. */
 export function readState(path: string): KernelState | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT') return undefined;
-    throw new StateFileError(path, e.message.replace(/^[A-Z]+: /, '').replace(/, open '.*'$/, ''));
-  }
+  const text = readText(path);
+  if (text === undefined) return undefined;
   try {
     return decodeSnapshot(text);
   } catch (err) {
@@ -34,14 +42,17 @@ export function readState(path: string): KernelState | undefined {
   }
 }
 
-/** Removes the state and its journal, whether or not they exist. */
+/** Removes the state (the file a symlink leads to; the link stays) and its journal, whether or not they exist. */
 export function removeState(path: string): void {
-  for (const file of [path, journalPath(path)]) {
+  const file = resolveState(path);
+  for (const [name, what] of [
+    [file, 'remove state file'],
+    [journalPath(file), 'remove journal'],
+  ] as const) {
     try {
-      unlinkSync(file);
+      unlinkSync(name);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fsFailure(err, name, what);
     }
   }
 }
-

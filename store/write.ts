@@ -1,55 +1,274 @@
-// Writing the state: atomically (write-file-atomic: temp file, fsync, rename), so a crash leaves
-// the old or the new snapshot, never a torn one; then the journal of /run/netns events that
-// `netns monitor` follows (contract §9.8), appended after the rename.
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+// Writing the state (contract §8, §9.8), under the lock: the snapshot replaces the state file
+// atomically, then the name events are appended to the journal that `netns monitor` follows.
+//
+// - Every byte or nothing: a file is written to a temp beside it, each write's count checked (a
+//   short write, as on a full filesystem, is an error), fsynced, renamed over the file, and the
+//   directory fsynced. Any failure removes the temp and leaves the old file (write-file-atomic
+//   7.0.1, used before, ignored a short count and renamed a truncated file into place).
+// - The state and its journal change together: when the journal cannot take the events, the
+//   state is put back (a hard link kept the old one), so a failed command leaves both as they were.
+// - Temps are named `.FILE.tmp-PID-STARTTIME-NONCE`; those of writers that died are removed here,
+//   by the lock holder (nobody else writes a temp of the state or the journal).
+// - A new state or journal is created owner-only (0600, whatever the umask); a rewritten one keeps
+//   its mode (and, for root, its owner).
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { NameEvent } from '../lib/net_namespace.js';
 import type { KernelState } from '../lib/state.js';
-import { journalPath } from './paths.js';
+import { errnoCode, fsFailure, StateFileError } from './errors.js';
+import { journalPath, lockPath, parseTempName, resolveState, tempPath } from './paths.js';
+import { isAlive } from './procfs.js';
 import { encodeSnapshot } from './snapshot.js';
-
-export function writeState(path: string, state: KernelState): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileAtomic.sync(path, encodeSnapshot(state));
-}
 
 /** Past this size the journal is cut to its newer half: monitors only ever read its end. */
 const JOURNAL_LIMIT = 256 * 1024;
 
-/** The seq of the journal's last complete line, 0 for none. */
-function lastSeq(path: string): { seq: number; size: number } {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return { seq: 0, size: 0 };
+/** Mode of a file ipsim creates: the state lists what a user did, for that user only. */
+const NEW_FILE_MODE = 0o600;
+
+function enospc(): Error {
+  return Object.assign(new Error('short write'), { code: 'ENOSPC' });
+}
+
+/** write(2) until every byte is out; a write that makes no progress is a full device. */
+function writeAll(fd: number, data: Buffer): void {
+  for (let done = 0; done < data.length; ) {
+    const n = writeSync(fd, data, done, data.length - done);
+    if (n <= 0) throw enospc();
+    done += n;
   }
+}
+
+function unlinkQuietly(file: string): void {
   try {
-    const size = fstatSync(fd).size;
-    const length = Math.min(size, 4096);
-    const buf = Buffer.alloc(length);
-    readSync(fd, buf, 0, length, size - length);
-    const lines = buf.toString('utf8').split('\n').filter((l) => l.length > 0);
-    const last = lines[lines.length - 1];
-    const match = last === undefined ? null : /^\{"seq":(\d+),/.exec(last);
-    return { seq: match ? Number(match[1]) : 0, size };
+    unlinkSync(file);
+  } catch {
+    // Already gone, or impossible now: the name is this writer's, and the next writer removes it.
+  }
+}
+
+/** fsync(2) of a directory, so that a rename in it survives a crash. */
+function syncDir(dir: string): void {
+  const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    fsyncSync(fd);
+  } catch (err) {
+    // Some filesystems cannot sync a directory; the rename is then as durable as they make it.
+    if (errnoCode(err) !== 'EINVAL') throw err;
   } finally {
     closeSync(fd);
   }
 }
 
-/** Appends name events under the lock, after the state was renamed into place. */
+/** The file's stat (following links), undefined when it does not exist; a non-regular file is refused. */
+function existing(file: string, action: string): Stats | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw fsFailure(err, file, action);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw fsFailure(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }), file, action);
+    if (!st.isFile()) throw new StateFileError(file, 'not a regular file', action);
+    return st;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes `data` to a new temp file beside `file`, complete and fsynced, with the mode (and owner)
+ * of `old` or else 0600; returns the temp's path. On failure nothing is left behind.
+ */
+function writeTemp(file: string, data: Buffer, old: Stats | undefined, action: string): string {
+  const temp = tempPath(file);
+  let fd: number | undefined;
+  try {
+    fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, NEW_FILE_MODE);
+    // fchmod, not the open's mode: the umask must neither widen nor narrow what is kept.
+    fchmodSync(fd, old ? old.mode & 0o7777 : NEW_FILE_MODE);
+    if (old && process.getuid?.() === 0) fchownSync(fd, old.uid, old.gid);
+    writeAll(fd, data);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    return temp;
+  } catch (err) {
+    if (fd !== undefined) closeSync(fd);
+    unlinkQuietly(temp);
+    throw fsFailure(err, file, action);
+  }
+}
+
+/** Replaces `file` with `data` atomically: temp, fsync, rename, fsync of the directory. */
+function replaceFile(file: string, data: Buffer, old: Stats | undefined, action: string): void {
+  const temp = writeTemp(file, data, old, action);
+  try {
+    renameSync(temp, file);
+  } catch (err) {
+    unlinkQuietly(temp);
+    throw fsFailure(err, file, action);
+  }
+  try {
+    syncDir(dirname(file));
+  } catch (err) {
+    throw fsFailure(err, file, action);
+  }
+}
+
+/**
+ * Removes the temps of writers that are no longer alive: of the state, its journal and its lock
+ * (a contender killed while publishing). Called under the lock, so no live writer of the state or
+ * journal can have one; a live contender's lock temp is kept.
+ */
+function removeDeadTemps(state: string): void {
+  const dir = dirname(state);
+  const base = basename(state);
+  const ours = new Set([base, `${base}.events`, basename(lockPath(state)), `${basename(lockPath(state))}.break`]);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    throw fsFailure(err, dir, 'use directory');
+  }
+  for (const name of names) {
+    const temp = parseTempName(name);
+    if (temp && ours.has(temp.of) && !isAlive(temp.pid, temp.startTime)) unlinkQuietly(join(dir, name));
+  }
+}
+
+/** Seq of the journal's last complete line (0 for none) and its size; reads only its end. */
+function journalEnd(fd: number, size: number): number {
+  const length = Math.min(size, 4096);
+  const buf = Buffer.alloc(length);
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buf, done, length - done, size - length + done);
+    if (n === 0) break;
+    done += n;
+  }
+  const lines = buf.subarray(0, done).toString('utf8').split('\n').filter((l) => l.length > 0);
+  const last = lines[lines.length - 1];
+  const match = last === undefined ? null : /^\{"seq":(\d+),/.exec(last);
+  return match ? Number(match[1]) : 0;
+}
+
+function journalLines(first: number, events: readonly NameEvent[]): string {
+  return events.map((e, i) => `${JSON.stringify({ seq: first + i, ev: e.ev, name: e.name })}\n`).join('');
+}
+
+/** Appends name events to the journal of the state at `path`: all of them or none. */
 export function appendJournal(path: string, events: readonly NameEvent[]): void {
   if (events.length === 0) return;
   const file = journalPath(path);
-  const { seq, size } = lastSeq(file);
-  const lines = events.map((e, i) => `${JSON.stringify({ seq: seq + i + 1, ev: e.ev, name: e.name })}\n`).join('');
-  if (size + Buffer.byteLength(lines) > JOURNAL_LIMIT) {
-    // Keep the newer half, whole lines only; seq goes on rising, so a monitor skips what it saw.
-    const kept = ((size > 0 ? readFileSync(file, 'utf8') : '') + lines).slice(-JOURNAL_LIMIT / 2);
-    writeFileAtomic.sync(file, kept.slice(kept.indexOf('\n') + 1));
-  } else {
-    writeFileSync(file, lines, { flag: 'a' });
+  const action = 'write journal';
+  const old = existing(file, action);
+  if (old === undefined) {
+    replaceFile(file, Buffer.from(journalLines(1, events)), undefined, action);
+    return;
   }
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDWR | constants.O_APPEND);
+  } catch (err) {
+    throw fsFailure(err, file, action);
+  }
+  let size = 0;
+  try {
+    size = fstatSync(fd).size;
+    const lines = Buffer.from(journalLines(journalEnd(fd, size) + 1, events));
+    if (size + lines.length > JOURNAL_LIMIT) {
+      // Keep the newer half, whole lines only; seq goes on rising, so a monitor skips what it saw.
+      const all = Buffer.alloc(size);
+      let done = 0;
+      while (done < size) {
+        const n = readSync(fd, all, done, size - done, done);
+        if (n === 0) break;
+        done += n;
+      }
+      const kept = Buffer.concat([all.subarray(0, done), lines]);
+      const tail = kept.subarray(kept.length - JOURNAL_LIMIT / 2);
+      replaceFile(file, tail.subarray(tail.indexOf(0x0a) + 1), old, action);
+      return;
+    }
+    try {
+      writeAll(fd, lines);
+      fsyncSync(fd);
+    } catch (err) {
+      // Cut what was written back off: a monitor never sees half of an append kept.
+      ftruncateSync(fd, size);
+      throw err;
+    }
+  } catch (err) {
+    throw fsFailure(err, file, action);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes the state file at `path` (through any symlinks) and appends its name events to the
+ * journal, under the lock. On failure (a StateFileError naming the file and the reason) the state
+ * and the journal are as they were.
+ */
+export function writeState(path: string, state: KernelState, events: readonly NameEvent[] = []): void {
+  const file = resolveState(path);
+  const action = 'write state file';
+  const dir = dirname(file);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw fsFailure(err, dir, 'create directory');
+  }
+  removeDeadTemps(file);
+  const old = existing(file, action);
+  const temp = writeTemp(file, Buffer.from(encodeSnapshot(state)), old, action);
+  // The old state, kept by a second name until the journal has the events.
+  let backup: string | undefined;
+  try {
+    if (events.length > 0 && old) {
+      backup = tempPath(file);
+      linkSync(file, backup);
+    }
+    renameSync(temp, file);
+  } catch (err) {
+    unlinkQuietly(temp);
+    if (backup !== undefined) unlinkQuietly(backup);
+    throw fsFailure(err, file, action);
+  }
+  try {
+    syncDir(dir);
+    // After the rename (contract §9.8): a monitor's reader that reacts to an event finds the state.
+    if (events.length > 0) appendJournal(file, events);
+  } catch (err) {
+    // Put the old state back (or none, if there was none): the command failed as a whole.
+    try {
+      if (backup !== undefined) renameSync(backup, file);
+      else unlinkSync(file);
+    } catch (undo) {
+      throw fsFailure(undo, file, action);
+    }
+    throw fsFailure(err, file, action);
+  }
+  if (backup !== undefined) unlinkQuietly(backup);
 }

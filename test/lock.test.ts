@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
@@ -85,12 +85,25 @@ async function deadIdentity(): Promise<{ pid: number; startTime: string }> {
   return { pid, startTime: stat!.startTime };
 }
 
+/**
+ * A real zombie: sh starts a background `sleep 0`, prints its pid, and execs a long sleep, which
+ * never waits for children; once the short sleep exits it stays a zombie until the parent dies.
+ */
+async function zombie(): Promise<{ pid: number; startTime: string; parent: ChildProcess }> {
+  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const pid = await new Promise<number>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+  for (let i = 0; i < 500 && procStat(pid)?.state !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10));
+  const stat = procStat(pid);
+  if (stat?.state !== 'Z' || stat.ppid !== parent.pid) throw new Error(`no zombie: ${JSON.stringify(stat)}`);
+  return { pid, startTime: stat.startTime, parent };
+}
+
 describe('procfs', () => {
   test('parseStat splits after the last ")" of comm', () => {
     // Fields: 1 pid, 2 comm, 3 state, 4 ppid, 5..21, 22 starttime, 23...
     const tail = Array.from({ length: 17 }, (_, i) => String(i + 5)).join(' '); // fields 5..21
     const text = `4242 (evil) (comm) 7 ) x) S 77 ${tail} 98765 3133440 358\n`;
-    expect(parseStat(text)).toEqual({ ppid: 77, startTime: '98765' });
+    expect(parseStat(text)).toEqual({ state: 'S', ppid: 77, startTime: '98765' });
     expect(parseStat('4242 (a) S 1 2 3')).toBeUndefined();
     expect(parseStat('no parenthesis here')).toBeUndefined();
   });
@@ -104,6 +117,16 @@ describe('procfs', () => {
     expect(isAlive(process.pid, String(BigInt(self!.startTime) + 1n))).toBe(false);
     expect(procStat(2 ** 31 - 1)).toBeUndefined();
     expect(isAlive(2 ** 31 - 1, '1')).toBe(false);
+  });
+
+  test('a zombie (exited, not reaped by its parent) is not alive', async () => {
+    const { pid, startTime, parent } = await zombie();
+    try {
+      expect(procStat(pid)?.state).toBe('Z');
+      expect(isAlive(pid, startTime)).toBe(false);
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 
   test('a reaped process is not alive', async () => {
@@ -174,6 +197,39 @@ describe('acquireLock', () => {
     expect(lockLeftovers(dir)).toEqual([]);
   });
 
+  test("a zombie owner's lock is taken over promptly (an exited owner is not alive, contract §9.1)", async () => {
+    const { dir, state } = freshState();
+    mkdirSync(dir, { recursive: true });
+    const { pid, startTime, parent } = await zombie();
+    try {
+      writeFileSync(`${state}.lock`, `${pid} ${startTime} 0123456789abcdef\n`);
+      const t0 = performance.now();
+      const lock = await acquireLock(state);
+      expect(performance.now() - t0).toBeLessThan(1000);
+      expect(procStat(pid)?.state).toBe('Z');
+      lock.release();
+      expect(lockLeftovers(dir)).toEqual([]);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
+  test('a lock through a symlink is the lock of its target', async () => {
+    const { dir, state } = freshState();
+    mkdirSync(dir, { recursive: true });
+    const link = join(dir, 'link.json');
+    symlinkSync('state.json', link);
+    const lock = await acquireLock(link);
+    expect(readdirSync(dir).sort()).toEqual(['link.json', 'state.json.lock']);
+    let second = false;
+    const waiting = acquireLock(state).then((l) => ((second = true), l));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(second).toBe(false);
+    lock.release();
+    (await waiting).release();
+    expect(readdirSync(dir)).toEqual(['link.json']);
+  });
+
   test('a live pid with another start time (pid reuse) is treated as dead', async () => {
     const { dir, state } = freshState();
     mkdirSync(dir, { recursive: true });
@@ -237,6 +293,23 @@ describe('acquireLock', () => {
     const old = new Date(Date.now() - 60_000);
     utimesSync(lockPath, old, old);
     const lock = await acquiring;
+    lock.release();
+    expect(lockLeftovers(dir)).toEqual([]);
+  });
+
+  test('an unreadable lock dated in the future is abandoned after the grace period, measured by the waiter', async () => {
+    const { dir, state } = freshState();
+    mkdirSync(dir, { recursive: true });
+    const lockPath = `${state}.lock`;
+    writeFileSync(lockPath, 'garbage');
+    const future = new Date(Date.now() + 3_600_000);
+    utimesSync(lockPath, future, future);
+    const t0 = performance.now();
+    const lock = await acquireLock(state);
+    const waited = performance.now() - t0;
+    // The grace period is 1 s; the backoff adds at most 25 ms per poll.
+    expect(waited).toBeGreaterThanOrEqual(1000);
+    expect(waited).toBeLessThan(3000);
     lock.release();
     expect(lockLeftovers(dir)).toEqual([]);
   });
