@@ -15,11 +15,11 @@
 // - Every wait ends: a lock path that is not a regular file (a FIFO, a directory, a symlink) is
 //   refused at once, and a lock without a valid line is abandoned once this waiter has seen the
 //   same content for the grace period, whatever its mtime says.
-import { closeSync, constants, fstatSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fsFailure, StateFileError } from './errors.js';
-import { lockPath as lockOf, nonce, resolveState, tempPath } from './paths.js';
+import { lockPath as lockOf, makeDir, nonce, resolveState, tempPath } from './paths.js';
 import { isAlive, selfIdentity } from './procfs.js';
 
 export interface Lock {
@@ -211,11 +211,7 @@ function hold(lockPath: string, content: string): Lock {
 export async function acquireLock(path: string): Promise<Lock> {
   const lockPath = lockOf(resolveState(path));
   const dir = dirname(lockPath);
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw fsFailure(e, dir, 'create directory');
-  }
+  makeDir(dir);
   const seen: FirstSeen = new Map();
   let delay = MIN_DELAY_MS;
   for (;;) {

@@ -1,6 +1,6 @@
 // Where the state lives (contract §1), the files beside it (its lock, its journal §9.8, the
 // temporary files of writers), and the file a symlinked state really is.
-import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { lstatSync, mkdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fsFailure } from './errors.js';
@@ -45,6 +45,35 @@ export function resolveState(path: string): string {
     if (link === undefined) return join(resolveState(dirname(file)), basename(file));
     if (hops >= MAXSYMLINKS) throw fsFailure(Object.assign(new Error('ELOOP'), { code: 'ELOOP' }), path, 'use state file');
     file = resolve(dirname(file), link);
+  }
+}
+
+/**
+ * mkdir -p of the state's directory. By hand, because Node's recursive mkdirSync reports ENOENT
+ * where the kernel said EROFS (or EACCES) for the missing component.
+ */
+export function makeDir(dir: string): void {
+  try {
+    mkdirSync(dir);
+    return;
+  } catch (err) {
+    if (code(err) === 'EEXIST') {
+      let isDir: boolean;
+      try {
+        isDir = statSync(dir).isDirectory();
+      } catch (e) {
+        throw fsFailure(e, dir, 'create directory');
+      }
+      if (isDir) return;
+      throw fsFailure(Object.assign(new Error('ENOTDIR'), { code: 'ENOTDIR' }), dir, 'create directory');
+    }
+    if (code(err) !== 'ENOENT' || dirname(dir) === dir) throw fsFailure(err, dir, 'create directory');
+  }
+  makeDir(dirname(dir));
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    if (code(err) !== 'EEXIST') throw fsFailure(err, dir, 'create directory');
   }
 }
 

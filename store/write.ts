@@ -20,7 +20,6 @@ import {
   fsyncSync,
   ftruncateSync,
   linkSync,
-  mkdirSync,
   openSync,
   readdirSync,
   readSync,
@@ -33,7 +32,7 @@ import { basename, dirname, join } from 'node:path';
 import type { NameEvent } from '../lib/net_namespace.js';
 import type { KernelState } from '../lib/state.js';
 import { errnoCode, fsFailure, StateFileError } from './errors.js';
-import { journalPath, lockPath, parseTempName, resolveState, tempPath } from './paths.js';
+import { journalPath, lockPath, makeDir, parseTempName, resolveState, tempPath } from './paths.js';
 import { isAlive } from './procfs.js';
 import { encodeSnapshot } from './snapshot.js';
 
@@ -235,11 +234,7 @@ export function writeState(path: string, state: KernelState, events: readonly Na
   const file = resolveState(path);
   const action = 'write state file';
   const dir = dirname(file);
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    throw fsFailure(err, dir, 'create directory');
-  }
+  makeDir(dir);
   removeDeadTemps(file);
   const old = existing(file, action);
   const temp = writeTemp(file, Buffer.from(encodeSnapshot(state)), old, action);
