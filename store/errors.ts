@@ -30,3 +30,8 @@ export function fsFailure(err: unknown, path: string, action: string): StateFile
   if (code === undefined || errnoByName(code) === undefined) throw err;
   return new StateFileError(path, strerrorOfCode(code), action);
 }
+
+/** An Error carrying an errno code: for a failure reported by a count (a short write) or a check. */
+export function errnoError(code: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(code), { code });
+}

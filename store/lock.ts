@@ -15,11 +15,11 @@
 // - Every wait ends: a lock path that is not a regular file (a FIFO, a directory, a symlink) is
 //   refused at once, and a lock without a valid line is abandoned once this waiter has seen the
 //   same content for the grace period, whatever its mtime says.
-import { closeSync, constants, fstatSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fsFailure, StateFileError } from './errors.js';
-import { lockPath as lockOf, makeDir, nonce, resolveState, tempPath } from './paths.js';
+import { errnoCode, errnoError, fsFailure } from './errors.js';
+import { lockPath as lockOf, makeDir, nonce, openRegular, resolveState, tempPath } from './paths.js';
 import { isAlive, selfIdentity } from './procfs.js';
 
 export interface Lock {
@@ -33,40 +33,24 @@ const MAX_DELAY_MS = 25;
 const UNREADABLE_GRACE_MS = 1000;
 const LOCK_LINE = /^(\d+) (\d+) ([0-9a-f]+)\n$/;
 
-function errno(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
-}
-
 function ownLine(): string {
   const me = selfIdentity();
   return `${me.pid} ${me.startTime} ${nonce()}\n`;
 }
 
-/** A lock path holding something other than a lock file: no wait would ever end, so refuse. */
-function notALockFile(file: string): StateFileError {
-  return new StateFileError(file, 'not a regular file', 'use lock');
-}
-
 /**
- * The file's content, or undefined when it does not exist. Opened without blocking and without
- * following a link, then checked to be a regular file: a FIFO would block the read forever.
+ * The file's content, or undefined when it does not exist. A lock path that is not a regular file
+ * (a FIFO, a directory, a symlink) is refused: no wait for it would ever end.
  */
 function readContent(file: string): string | undefined {
-  let fd: number;
+  const lock = openRegular(file, 'use lock', constants.O_RDONLY, true);
+  if (lock === undefined) return undefined;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
-  } catch (e) {
-    if (errno(e) === 'ENOENT') return undefined;
-    if (errno(e) === 'ELOOP') throw notALockFile(file);
-    throw fsFailure(e, file, 'use lock');
-  }
-  try {
-    if (!fstatSync(fd).isFile()) throw notALockFile(file);
-    return readFileSync(fd, 'utf8');
+    return readFileSync(lock.fd, 'utf8');
   } catch (e) {
     throw fsFailure(e, file, 'use lock');
   } finally {
-    closeSync(fd);
+    closeSync(lock.fd);
   }
 }
 
@@ -74,7 +58,7 @@ function unlinkIfExists(file: string): void {
   try {
     unlinkSync(file);
   } catch (e) {
-    if (errno(e) !== 'ENOENT') throw fsFailure(e, file, 'remove lock');
+    if (errnoCode(e) !== 'ENOENT') throw fsFailure(e, file, 'remove lock');
   }
 }
 
@@ -92,14 +76,14 @@ function publish(target: string, content: string): boolean {
   try {
     try {
       const buf = Buffer.from(content);
-      if (writeSync(fd, buf) !== buf.length) throw Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' });
+      if (writeSync(fd, buf) !== buf.length) throw errnoError('ENOSPC');
     } finally {
       closeSync(fd);
     }
     linkSync(temp, target);
     return true;
   } catch (e) {
-    if (errno(e) === 'EEXIST') return false;
+    if (errnoCode(e) === 'EEXIST') return false;
     throw fsFailure(e, target, 'create lock');
   } finally {
     try {
@@ -129,7 +113,7 @@ function inspect(file: string, seen: FirstSeen): { content: string; alive: boole
   try {
     mtimeMs = statSync(file).mtimeMs;
   } catch (e) {
-    if (errno(e) === 'ENOENT') return undefined;
+    if (errnoCode(e) === 'ENOENT') return undefined;
     throw fsFailure(e, file, 'use lock');
   }
   const now = performance.now();

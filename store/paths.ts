@@ -1,9 +1,9 @@
 // Where the state lives (contract §1), the files beside it (its lock, its journal §9.8, the
 // temporary files of writers), and the file a symlinked state really is.
-import { lstatSync, mkdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fsFailure } from './errors.js';
+import { errnoCode, errnoError, fsFailure, StateFileError } from './errors.js';
 import { selfIdentity } from './procfs.js';
 
 /** --state FILE, else $IPSIM_STATE, else $XDG_STATE_HOME/ipsim/state.json (contract §1). */
@@ -17,10 +17,6 @@ export function statePath(option: string | undefined, env: NodeJS.ProcessEnv): s
 /** Linux's MAXSYMLINKS: past this many links in a chain, path resolution fails with ELOOP. */
 const MAXSYMLINKS = 40;
 
-function code(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException).code;
-}
-
 /**
  * The file the state at `path` really is: every symlink followed, so that writers through a link
  * and through its target take one lock and write one file. For a dangling link this is the file
@@ -32,18 +28,18 @@ export function resolveState(path: string): string {
     try {
       return realpathSync.native(file);
     } catch (err) {
-      if (code(err) !== 'ENOENT') throw fsFailure(err, path, 'use state file');
+      if (errnoCode(err) !== 'ENOENT') throw fsFailure(err, path, 'use state file');
     }
     // Something is missing: follow the last component by hand while it is a link.
     let link: string | undefined;
     try {
       if (lstatSync(file).isSymbolicLink()) link = readlinkSync(file);
     } catch (err) {
-      if (code(err) !== 'ENOENT') throw fsFailure(err, path, 'use state file');
+      if (errnoCode(err) !== 'ENOENT') throw fsFailure(err, path, 'use state file');
     }
     // Not a link: the file is missing (its directory may be too; the first write makes them).
     if (link === undefined) return join(resolveState(dirname(file)), basename(file));
-    if (hops >= MAXSYMLINKS) throw fsFailure(Object.assign(new Error('ELOOP'), { code: 'ELOOP' }), path, 'use state file');
+    if (hops >= MAXSYMLINKS) throw fsFailure(errnoError('ELOOP'), path, 'use state file');
     file = resolve(dirname(file), link);
   }
 }
@@ -57,7 +53,7 @@ export function makeDir(dir: string): void {
     mkdirSync(dir);
     return;
   } catch (err) {
-    if (code(err) === 'EEXIST') {
+    if (errnoCode(err) === 'EEXIST') {
       let isDir: boolean;
       try {
         isDir = statSync(dir).isDirectory();
@@ -65,15 +61,40 @@ export function makeDir(dir: string): void {
         throw fsFailure(e, dir, 'create directory');
       }
       if (isDir) return;
-      throw fsFailure(Object.assign(new Error('ENOTDIR'), { code: 'ENOTDIR' }), dir, 'create directory');
+      throw fsFailure(errnoError('ENOTDIR'), dir, 'create directory');
     }
-    if (code(err) !== 'ENOENT' || dirname(dir) === dir) throw fsFailure(err, dir, 'create directory');
+    if (errnoCode(err) !== 'ENOENT' || dirname(dir) === dir) throw fsFailure(err, dir, 'create directory');
   }
   makeDir(dirname(dir));
   try {
     mkdirSync(dir);
   } catch (err) {
-    if (code(err) !== 'EEXIST') throw fsFailure(err, dir, 'create directory');
+    if (errnoCode(err) !== 'EEXIST') throw fsFailure(err, dir, 'create directory');
+  }
+}
+
+/**
+ * Opens an existing file of the state (the state, its journal, its lock) without blocking, and
+ * checks it is a regular file: a FIFO would block an open or a read forever, a directory cannot be
+ * one. Undefined when it does not exist. `noFollow`: a symlink is not a regular file either.
+ */
+export function openRegular(file: string, action: string, flags = constants.O_RDONLY, noFollow = false): { fd: number; stat: Stats } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, flags | constants.O_NONBLOCK | (noFollow ? constants.O_NOFOLLOW : 0));
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    if (noFollow && errnoCode(err) === 'ELOOP') throw new StateFileError(file, 'not a regular file', action);
+    throw fsFailure(err, file, action);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw fsFailure(errnoError('EISDIR'), file, action);
+    if (!stat.isFile()) throw new StateFileError(file, 'not a regular file', action);
+    return { fd, stat };
+  } catch (err) {
+    closeSync(fd);
+    throw fsFailure(err, file, action);
   }
 }
 

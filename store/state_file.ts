@@ -1,32 +1,23 @@
 // Reading the state file (and removing it, for reset). Writing lives in store/write.ts, loaded
 // only by commands that change something.
-import { closeSync, constants, fstatSync, openSync, readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, readFileSync, unlinkSync } from 'node:fs';
 import type { KernelState } from '../lib/state.js';
-import { fsFailure, StateFileError } from './errors.js';
-import { journalPath, resolveState } from './paths.js';
+import { errnoCode, fsFailure, StateFileError } from './errors.js';
+import { journalPath, openRegular, resolveState } from './paths.js';
 import { decodeSnapshot, SnapshotError } from './snapshot.js';
 
 export { StateFileError } from './errors.js';
 
 /** The state file's text, or undefined when there is none; a FIFO, a device or a directory is refused at once. */
 function readText(path: string): string | undefined {
-  let fd: number;
+  const file = openRegular(path, 'use state file');
+  if (file === undefined) return undefined;
   try {
-    // O_NONBLOCK: opening a FIFO must not wait for a writer (nor reading it for data).
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw fsFailure(err, path, 'use state file');
-  }
-  try {
-    const st = fstatSync(fd);
-    if (st.isDirectory()) throw fsFailure(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }), path, 'use state file');
-    if (!st.isFile()) throw new StateFileError(path, 'not a regular file');
-    return readFileSync(fd, 'utf8');
+    return readFileSync(file.fd, 'utf8');
   } catch (err) {
     throw fsFailure(err, path, 'use state file');
   } finally {
-    closeSync(fd);
+    closeSync(file.fd);
   }
 }
 
@@ -52,7 +43,7 @@ export function removeState(path: string): void {
     try {
       unlinkSync(name);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fsFailure(err, name, what);
+      if (errnoCode(err) !== 'ENOENT') throw fsFailure(err, name, what);
     }
   }
 }

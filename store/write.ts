@@ -16,7 +16,6 @@ import {
   constants,
   fchmodSync,
   fchownSync,
-  fstatSync,
   fsyncSync,
   ftruncateSync,
   linkSync,
@@ -31,8 +30,8 @@ import {
 import { basename, dirname, join } from 'node:path';
 import type { NameEvent } from '../lib/net_namespace.js';
 import type { KernelState } from '../lib/state.js';
-import { errnoCode, fsFailure, StateFileError } from './errors.js';
-import { journalPath, lockPath, makeDir, parseTempName, resolveState, tempPath } from './paths.js';
+import { errnoCode, errnoError, fsFailure } from './errors.js';
+import { journalPath, lockPath, makeDir, openRegular, parseTempName, resolveState, tempPath } from './paths.js';
 import { isAlive } from './procfs.js';
 import { encodeSnapshot } from './snapshot.js';
 
@@ -42,15 +41,11 @@ const JOURNAL_LIMIT = 256 * 1024;
 /** Mode of a file ipsim creates: the state lists what a user did, for that user only. */
 const NEW_FILE_MODE = 0o600;
 
-function enospc(): Error {
-  return Object.assign(new Error('short write'), { code: 'ENOSPC' });
-}
-
 /** write(2) until every byte is out; a write that makes no progress is a full device. */
 function writeAll(fd: number, data: Buffer): void {
   for (let done = 0; done < data.length; ) {
     const n = writeSync(fd, data, done, data.length - done);
-    if (n <= 0) throw enospc();
+    if (n <= 0) throw errnoError('ENOSPC');
     done += n;
   }
 }
@@ -78,21 +73,10 @@ function syncDir(dir: string): void {
 
 /** The file's stat (following links), undefined when it does not exist; a non-regular file is refused. */
 function existing(file: string, action: string): Stats | undefined {
-  let fd: number;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return undefined;
-    throw fsFailure(err, file, action);
-  }
-  try {
-    const st = fstatSync(fd);
-    if (st.isDirectory()) throw fsFailure(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }), file, action);
-    if (!st.isFile()) throw new StateFileError(file, 'not a regular file', action);
-    return st;
-  } finally {
-    closeSync(fd);
-  }
+  const found = openRegular(file, action);
+  if (found === undefined) return undefined;
+  closeSync(found.fd);
+  return found.stat;
 }
 
 /**
@@ -156,17 +140,22 @@ function removeDeadTemps(state: string): void {
   }
 }
 
-/** Seq of the journal's last complete line (0 for none) and its size; reads only its end. */
-function journalEnd(fd: number, size: number): number {
-  const length = Math.min(size, 4096);
+/** Bytes [start, start + length) of an open file, fewer if it ends sooner. */
+function readAt(fd: number, start: number, length: number): Buffer {
   const buf = Buffer.alloc(length);
   let done = 0;
   while (done < length) {
-    const n = readSync(fd, buf, done, length - done, size - length + done);
+    const n = readSync(fd, buf, done, length - done, start + done);
     if (n === 0) break;
     done += n;
   }
-  const lines = buf.subarray(0, done).toString('utf8').split('\n').filter((l) => l.length > 0);
+  return buf.subarray(0, done);
+}
+
+/** Seq of the journal's last complete line (0 for none); reads only its end. */
+function journalEnd(fd: number, size: number): number {
+  const length = Math.min(size, 4096);
+  const lines = readAt(fd, size - length, length).toString('utf8').split('\n').filter((l) => l.length > 0);
   const last = lines[lines.length - 1];
   const match = last === undefined ? null : /^\{"seq":(\d+),/.exec(last);
   return match ? Number(match[1]) : 0;
@@ -181,31 +170,18 @@ export function appendJournal(path: string, events: readonly NameEvent[]): void 
   if (events.length === 0) return;
   const file = journalPath(path);
   const action = 'write journal';
-  const old = existing(file, action);
-  if (old === undefined) {
+  const found = openRegular(file, action, constants.O_RDWR | constants.O_APPEND);
+  if (found === undefined) {
     replaceFile(file, Buffer.from(journalLines(1, events)), undefined, action);
     return;
   }
-  let fd: number;
+  const { fd, stat: old } = found;
+  const size = old.size;
   try {
-    fd = openSync(file, constants.O_RDWR | constants.O_APPEND);
-  } catch (err) {
-    throw fsFailure(err, file, action);
-  }
-  let size = 0;
-  try {
-    size = fstatSync(fd).size;
     const lines = Buffer.from(journalLines(journalEnd(fd, size) + 1, events));
     if (size + lines.length > JOURNAL_LIMIT) {
       // Keep the newer half, whole lines only; seq goes on rising, so a monitor skips what it saw.
-      const all = Buffer.alloc(size);
-      let done = 0;
-      while (done < size) {
-        const n = readSync(fd, all, done, size - done, done);
-        if (n === 0) break;
-        done += n;
-      }
-      const kept = Buffer.concat([all.subarray(0, done), lines]);
+      const kept = Buffer.concat([readAt(fd, 0, size), lines]);
       const tail = kept.subarray(kept.length - JOURNAL_LIMIT / 2);
       replaceFile(file, tail.subarray(tail.indexOf(0x0a) + 1), old, action);
       return;

@@ -67,14 +67,14 @@ describe('a state or lock that is not a regular file is refused at once', () => 
   });
 
   test.each([
-    ['a FIFO', (p: string) => mkfifo(p)],
-    ['a directory', (p: string) => mkdirSync(p)],
-    ['a dangling symlink', (p: string) => symlinkSync('nowhere', p)],
-  ])('%s as the lock: a writer refuses it, the state is kept', (_what, make) => {
+    ['a FIFO', (p: string) => mkfifo(p), 'not a regular file'],
+    ['a directory', (p: string) => mkdirSync(p), 'Is a directory'],
+    ['a dangling symlink', (p: string) => symlinkSync('nowhere', p), 'not a regular file'],
+  ])('%s as the lock: a writer refuses it, the state is kept', (_what, make, reason) => {
     expect(ipsim(['netns', 'add', 'blue'], { state: t.state }).exit).toBe(0);
     const before = readFileSync(t.state, 'utf8');
     make(`${t.state}.lock`);
-    refused(ipsim(['netns', 'add', 'red'], { state: t.state }), `Error: cannot use lock "${t.state}.lock": not a regular file`);
+    refused(ipsim(['netns', 'add', 'red'], { state: t.state }), `Error: cannot use lock "${t.state}.lock": ${reason}`);
     expect(readFileSync(t.state, 'utf8')).toBe(before);
     expect(readdirSync(t.dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
     // A command that changes nothing takes no lock, so it still works.
