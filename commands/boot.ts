@@ -99,7 +99,7 @@ const boot: ObjectModule = {
   writes: () => true,
 
   async run(ctx: Ctx, args: string[]): Promise<number> {
-    const parsed = await parseOptions(ctx, 'boot', args, (cmd) => cmd.option('--profile <name>', 'seed, bare or a file', DEFAULT_PROFILE));
+    const parsed = await parseOptions(ctx, 'boot', args, (cmd) => cmd.option('--profile <name>', 'seed, bare, linux-3.10 or a file', DEFAULT_PROFILE));
     if (ctx.inProfile) throw new Refused('a profile cannot boot');
     if (ctx.session.exists()) {
       ctx.out.err(`Error: kernel already booted (${ctx.session.path}); run "ipsim reset" first\n`);

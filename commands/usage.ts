@@ -25,7 +25,7 @@ Objects:
                           [--exit-batch FN] [--fail-init NET[:ERRNO]]...
                           [--fail-alloc NET]...
   show     the kernel's data structures: gen [NET] | net [NET] | lists | ids
-  boot     net_ns_init() and a profile: boot [--profile seed|bare|FILE]
+  boot     net_ns_init() and a profile: boot [--profile seed|bare|linux-3.10|FILE]
   reset    forget the emulated kernel (delete the state file)
 
 State file: --state FILE, else $IPSIM_STATE, else
