@@ -1,13 +1,44 @@
 // `ipsim show`: the kernel's data structures (contract §4, §9.10) — gen, net, lists, ids — as the
-// walkthrough's figures on a terminal or a pipe, or as the contract's JSON documents with -j.
+// walkthrough's figures on a terminal or a pipe, or as the contract's JSON documents with -j. The
+// figures of gen, net and lists also come as Graphviz dot, Mermaid or SVG (--format).
 import type { Kernel } from '../lib/net_namespace.js';
+import { PROC_DYNAMIC_FIRST } from '../lib/proc_fs.js';
 import type { Net } from '../lib/state.js';
+import { genGraph, listsGraph, netGraph } from '../ui/diagrams.js';
 import { renderGen, renderIds, renderLists, renderNet, type GenView, type NetView } from '../ui/figures.js';
+import { toDot, toMermaid, type Graph } from '../ui/graph.js';
 import { Fatal, printJson, type Ctx, type ObjectModule } from './context.js';
 import { parseOptions } from './options.js';
 import { matches } from './utils.js';
 
-export const SHOW_USAGE = 'Usage: ipsim show { gen [NET] | net [NET] | lists | ids }\nNET := NAME | init_net | net:[INUM] | *\n';
+export const SHOW_USAGE =
+  'Usage: ipsim show { gen [NET] [--all] [FORMAT] | net [NET] [FORMAT] | lists [FORMAT] | ids }\n' +
+  'NET := NAME | init_net | net:[INUM] | *\n' +
+  'FORMAT := --format { text | dot | mermaid | svg }\n';
+
+const FORMATS = ['text', 'dot', 'mermaid', 'svg'] as const;
+type Format = (typeof FORMATS)[number];
+
+/** A figure in the format asked for: the text figure, or the graph as dot, Mermaid or SVG. */
+async function printFigure(ctx: Ctx, format: Format, text: () => string, graph: () => Graph): Promise<void> {
+  switch (format) {
+    case 'text':
+      ctx.out.out(text());
+      return;
+    case 'dot':
+      ctx.out.out(toDot(graph()));
+      return;
+    case 'mermaid':
+      ctx.out.out(toMermaid(graph()));
+      return;
+    case 'svg': {
+      const { renderSvg } = await import('../ui/svg.js');
+      const svg = await renderSvg(graph());
+      ctx.out.out(svg.endsWith('\n') ? svg : `${svg}\n`);
+      return;
+    }
+  }
+}
 
 type Sub = 'gen' | 'net' | 'lists' | 'ids' | 'help';
 const SUBS: readonly Sub[] = ['gen', 'net', 'lists', 'ids', 'help'];
@@ -43,7 +74,7 @@ function netView(kernel: Kernel, net: Net): NetView {
   };
 }
 
-async function show_gen(ctx: Ctx, selector: string | undefined): Promise<number> {
+async function show_gen(ctx: Ctx, selector: string | undefined, format: Format, all: boolean): Promise<number> {
   const kernel = await ctx.kernel();
   const nets = selected(ctx, kernel, selector);
   if (!nets) return 1;
@@ -58,12 +89,13 @@ async function show_gen(ctx: Ctx, selector: string | undefined): Promise<number>
       nets: views.map((v) => ({ net: v.net, len: v.len, slots: v.slots.map((s) => ({ ...s })) })),
     });
   } else {
-    ctx.out.out(renderGen(kernel.state.max_gen_ptrs, ids, views));
+    const max = kernel.state.max_gen_ptrs;
+    await printFigure(ctx, format, () => renderGen(max, ids, views, all), () => genGraph(max, ids, views, all));
   }
   return 0;
 }
 
-async function show_net(ctx: Ctx, selector: string | undefined): Promise<number> {
+async function show_net(ctx: Ctx, selector: string | undefined, format: Format): Promise<number> {
   const kernel = await ctx.kernel();
   const nets = selected(ctx, kernel, selector);
   if (!nets) return 1;
@@ -83,19 +115,19 @@ async function show_net(ctx: Ctx, selector: string | undefined): Promise<number>
     }));
     printJson(ctx, selector === undefined || selector === '*' ? docs : docs[0]!);
   } else {
-    ctx.out.out(views.map(renderNet).join('\n'));
+    await printFigure(ctx, format, () => views.map(renderNet).join('\n'), () => netGraph(views));
   }
   return 0;
 }
 
-async function show_lists(ctx: Ctx): Promise<number> {
+async function show_lists(ctx: Ctx, format: Format): Promise<number> {
   const kernel = await ctx.kernel();
   const nets = kernel.state.net_namespace_list.map((net) => kernel.netName(net));
   const { pernet_list, first_device } = kernel.state;
   if (ctx.opts.json) {
     printJson(ctx, { net_namespace_list: nets, pernet_list: pernet_list.map((ops) => ops.name), first_device });
   } else {
-    ctx.out.out(renderLists(nets, pernet_list, first_device));
+    await printFigure(ctx, format, () => renderLists(nets, pernet_list, first_device), () => listsGraph(nets, pernet_list, first_device));
   }
   return 0;
 }
@@ -103,8 +135,10 @@ async function show_lists(ctx: Ctx): Promise<number> {
 async function show_ids(ctx: Ctx): Promise<number> {
   const kernel = await ctx.kernel();
   const { net_generic_ids, proc_inums } = kernel.idsInUse();
-  if (ctx.opts.json) printJson(ctx, { net_generic_ids, max_gen_ptrs: kernel.state.max_gen_ptrs, proc_inums });
-  else ctx.out.out(renderIds(net_generic_ids, kernel.state.max_gen_ptrs, proc_inums));
+  // `proc reserve N` took the IDA's indices 0..N-1 before net_ns_init; the rest are namespaces'.
+  const proc_reserved = proc_inums.filter((inum) => inum < PROC_DYNAMIC_FIRST + kernel.state.proc_reserved);
+  if (ctx.opts.json) printJson(ctx, { net_generic_ids, max_gen_ptrs: kernel.state.max_gen_ptrs, proc_inums, proc_reserved });
+  else ctx.out.out(renderIds(net_generic_ids, kernel.state.max_gen_ptrs, proc_inums, proc_reserved));
   return 0;
 }
 
@@ -123,15 +157,27 @@ const show: ObjectModule = {
       ctx.out.err(SHOW_USAGE);
       throw new Fatal();
     }
-    const takesNet = sub === 'gen' || sub === 'net';
-    const { operands } = await parseOptions(ctx, sub, args.slice(1), (cmd) => (takesNet ? cmd.argument('[net]') : cmd));
+    const { opts, operands } = await parseOptions(ctx, sub, args.slice(1), (cmd) => {
+      if (sub === 'gen' || sub === 'net') cmd.argument('[net]');
+      if (sub !== 'ids') cmd.addOption(cmd.createOption('--format <format>', 'text, dot, mermaid or svg').choices(FORMATS));
+      if (sub === 'gen') cmd.option('--all', 'every ptr[] slot, NULL ones included');
+      return cmd;
+    });
+    // -j prints the JSON document: a format or --all would be ignored, so they are refused.
+    for (const option of ['format', 'all'] as const) {
+      if (ctx.opts.json && opts[option] !== undefined) {
+        ctx.out.err(`Error: -j and --${option} cannot be combined\n`);
+        throw new Fatal();
+      }
+    }
+    const format = (opts.format as Format | undefined) ?? 'text';
     switch (sub) {
       case 'gen':
-        return show_gen(ctx, operands[0]);
+        return show_gen(ctx, operands[0], format, opts.all === true);
       case 'net':
-        return show_net(ctx, operands[0]);
+        return show_net(ctx, operands[0], format);
       case 'lists':
-        return show_lists(ctx);
+        return show_lists(ctx, format);
       case 'ids':
         return show_ids(ctx);
     }

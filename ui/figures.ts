@@ -1,9 +1,14 @@
 // The walkthrough's figures drawn from live state, as plain text: Figure 0.2 (net_namespace_list
 // and pernet_list) for `show lists`, Figure 0.1 (struct net) for `show net`, and the net_generic
-// and allocator listings for `show gen` and `show ids`. Pure: data in, text out.
+// and allocator listings for `show gen` and `show ids`. Pure: data in, text out. Widths are display
+// columns (fast-string-width), so a namespace named in CJK or emoji keeps the boxes aligned.
+import stringWidth from 'fast-string-width';
 
 export interface OpsBox {
   name: string;
+  /** The generic id written through ops->id, or null. */
+  id: number | null;
+  size: number;
   init: string | null;
   exit: string | null;
   exit_batch: string | null;
@@ -14,6 +19,11 @@ const PER_ROW = 4;
 const BOX = 15;
 const INDENT = '   ';
 
+/** text padded with spaces to `columns` display columns (String#padEnd counts UTF-16 units). */
+function padColumns(text: string, columns: number): string {
+  return text + ' '.repeat(Math.max(0, columns - stringWidth(text)));
+}
+
 /** One list of Figure 0.2: boxes joined by arrows, labels under each box. */
 function chain(title: string, kind: string, labels: readonly (readonly string[])[]): string[] {
   const lines = [title];
@@ -21,7 +31,7 @@ function chain(title: string, kind: string, labels: readonly (readonly string[])
     lines.push(`${INDENT}(empty)`);
     return lines;
   }
-  const width = (column: readonly string[]): number => Math.max(BOX, ...column.map((l) => l.length)) + 7;
+  const width = (column: readonly string[]): number => Math.max(BOX, ...column.map((l) => stringWidth(l))) + 7;
   for (let start = 0; start < labels.length; start += PER_ROW) {
     const row = labels.slice(start, start + PER_ROW);
     const continues = start + PER_ROW < labels.length;
@@ -45,7 +55,7 @@ function chain(title: string, kind: string, labels: readonly (readonly string[])
       let text = INDENT;
       row.forEach((column, i) => {
         const label = column[d] ?? '';
-        text += i === row.length - 1 ? label : label.padEnd(width(column));
+        text += i === row.length - 1 ? label : padColumns(label, width(column));
       });
       lines.push(text.trimEnd());
     }
@@ -86,8 +96,13 @@ export interface GenView {
   slots: readonly SlotView[];
 }
 
-/** `show gen`: every ptr[] slot of each namespace, NULL ones included. */
-export function renderGen(maxGenPtrs: number, ids: readonly { id: number; ops: string }[], nets: readonly GenView[]): string {
+/** How many of a net_generic's `len` slots are NULL. */
+export function nullCount(len: number, slots: readonly SlotView[]): number {
+  return len - slots.length;
+}
+
+/** `show gen`: the non-NULL ptr[] slots of each namespace and how many are NULL; every slot with `all`. */
+export function renderGen(maxGenPtrs: number, ids: readonly { id: number; ops: string }[], nets: readonly GenView[], all: boolean): string {
   const lines = [
     `max_gen_ptrs ${maxGenPtrs}`,
     `net_generic_ids ${ids.length === 0 ? '(none in use)' : ids.map((e) => `${e.id}:${e.ops}`).join(' ')}`,
@@ -97,6 +112,7 @@ export function renderGen(maxGenPtrs: number, ids: readonly { id: number; ops: s
     const opsWidth = Math.max(4, ...view.slots.map((s) => s.ops.length));
     for (let index = 0; index < view.len; index += 1) {
       const slot = view.slots.find((s) => s.index === index);
+      if (slot === undefined && !all) continue;
       const head = `  ptr[${index}]`.padEnd(11) + `id ${index + 1}`.padEnd(7);
       lines.push(
         slot === undefined
@@ -104,6 +120,7 @@ export function renderGen(maxGenPtrs: number, ids: readonly { id: number; ops: s
           : `${head}${slot.ops.padEnd(opsWidth)}  ${`${slot.size} bytes`.padEnd(12)}${slot.state === 'data' ? 'data' : 'stale (freed, pointer left)'}`,
       );
     }
+    if (!all) lines.push(`  ${nullCount(view.len, view.slots)} NULL`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -126,6 +143,11 @@ function box(rows: readonly string[], width: number): string[] {
   return [rule, ...rows.map((r) => (r === '-' ? rule : `|${r.padEnd(width)}|`)), rule];
 }
 
+/** `blue: struct net, net:[4026531841]`: the heading of Figure 0.1 for one namespace. */
+export function netHeader(view: { net: string; proc_inum: number | null }): string {
+  return `${view.net}: struct net${view.proc_inum === null ? '' : `, net:[${view.proc_inum}]`}`;
+}
+
 /** Figure 0.1: struct net with its net_generic and init_user_ns beside it. */
 export function renderNet(view: NetView): string {
   const left = box(
@@ -144,7 +166,7 @@ export function renderNet(view: NetView): string {
     36,
   );
   const used = view.slots.map((s) => ` ptr[${s.index}] ${s.ops} ${s.state}`);
-  const gen = box([` len ${view.gen_len}`, ...used, ` ${view.gen_len - view.slots.length} NULL`], Math.max(22, ...used.map((u) => u.length + 1)));
+  const gen = box([` len ${view.gen_len}`, ...used, ` ${nullCount(view.gen_len, view.slots)} NULL`], Math.max(22, ...used.map((u) => u.length + 1)));
   const userNs = box(
     [' init_user_ns', ' uid_map    0 0 4294967295', ' gid_map    0 0 4294967295', ' projid_map 0 0 4294967295', ' owner 0  group 0'],
     27,
@@ -179,7 +201,7 @@ export function renderNet(view: NetView): string {
   for (let r = 0; r < height; r += 1) {
     body.push(`${(rows[r] ?? '').padEnd(width)}${(gap[r] ?? '').padEnd(7)}${side[r] ?? ''}`.trimEnd());
   }
-  const header = `${view.net}: struct net${view.proc_inum === null ? '' : `, net:[${view.proc_inum}]`}`;
+  const header = netHeader(view);
   const names = `names: ${view.names.length === 0 ? '(none)' : view.names.join(' ')}`;
   const nsids = `nsids: ${view.nsids.length === 0 ? '(none)' : view.nsids.map((n) => `${n.nsid}=${n.net}`).join(' ')}`;
   return `${[header, ...body, `${INDENT}${names}`, `${INDENT}${nsids}`].join('\n')}\n`;
@@ -198,7 +220,18 @@ function ranges(values: readonly number[]): string {
   return parts.length === 0 ? '(none)' : parts.join(' ');
 }
 
-/** `show ids`: the IDAs in use and max_gen_ptrs. */
-export function renderIds(genericIds: readonly number[], maxGenPtrs: number, procInums: readonly number[]): string {
-  return `net_generic_ids  ${ranges(genericIds)}\nmax_gen_ptrs     ${maxGenPtrs}\nproc_inums       ${ranges(procInums)}\n`;
+/**
+ * `show ids`: the IDAs in use and max_gen_ptrs; the proc inode numbers split into those `proc
+ * reserve` took (the /proc entries a boot creates before net_ns_init) and the namespaces' own.
+ */
+export function renderIds(genericIds: readonly number[], maxGenPtrs: number, procInums: readonly number[], reserved: readonly number[]): string {
+  const taken = new Set(reserved);
+  return [
+    `net_generic_ids  ${ranges(genericIds)}`,
+    `max_gen_ptrs     ${maxGenPtrs}`,
+    `proc_inums       ${ranges(procInums)}`,
+    `  reserved       ${ranges(reserved)}`,
+    `  namespaces     ${ranges(procInums.filter((inum) => !taken.has(inum)))}`,
+    '',
+  ].join('\n');
 }
