@@ -2,21 +2,13 @@
 // write before anything is loaded, so no path loads a copy and locks afterwards; `-n` holds a
 // reference for the life of the process, as ip does after setns(); `boot` is refused once the
 // batch has a kernel; `-batch -` runs each line as it arrives and holds no lock while it waits.
-import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IPSIM, cleanEnv, ipsim, tempDir } from './helpers/cli.js';
+import { IPSIM, cleanEnv, ipsim, killHolder, stateFixture, until } from './helpers/cli.js';
 
-let t: ReturnType<typeof tempDir>;
-const children: ChildProcessWithoutNullStreams[] = [];
-beforeEach(() => {
-  t = tempDir();
-});
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  t.cleanup();
-});
+const t = stateFixture();
 
 const run = (args: string[], env: Record<string, string> = {}, stdin = ''): ReturnType<typeof ipsim> => ipsim(args, { state: t.state, env, stdin });
 
@@ -25,14 +17,6 @@ interface StateFile {
 }
 const stateFile = (): StateFile => JSON.parse(readFileSync(t.state, 'utf8')) as StateFile;
 
-async function until(what: string, check: () => boolean, timeout = 15000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeout) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** `ipsim ARGS` in the background; resolves with how it ended and everything it printed. */
 function spawnIpsim(args: string[], env: Record<string, string> = {}): {
   child: ChildProcessWithoutNullStreams;
@@ -40,8 +24,7 @@ function spawnIpsim(args: string[], env: Record<string, string> = {}): {
   err: () => string;
   ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 } {
-  const child = spawn(process.execPath, [IPSIM, ...args], { env: cleanEnv({ IPSIM_STATE: t.state, ...env }) });
-  children.push(child);
+  const child = t.background.track(spawn(process.execPath, [IPSIM, ...args], { env: cleanEnv({ IPSIM_STATE: t.state, ...env }) }));
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -227,17 +210,7 @@ describe('a state loaded to check that it exists', () => {
     const exec = spawnIpsim(['netns', 'exec', 'blue', 'sleep', '30']);
     await until('CMD to start', () => stateFile().kernel.holders.some((h) => h.cmd_pid > 0));
     const [holder] = stateFile().kernel.holders;
-    process.kill(holder!.wrapper_pid, 'SIGKILL');
-    process.kill(holder!.cmd_pid, 'SIGKILL');
-    await exec.ended;
-    await until('the CMD to be gone', () => {
-      try {
-        process.kill(holder!.cmd_pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    });
+    await killHolder(holder!, exec.ended);
     expect(run(['--trace', 'boot'])).toEqual({ stdout: 'put_net(blue)\n', stderr: `Error: kernel already booted (${t.state}); run "ipsim reset" first\n`, exit: 1, signal: null });
     expect(stateFile().kernel.holders).toEqual([]);
     expect(JSON.parse(run(['-j', 'show', 'net', 'blue']).stdout).count).toBe(1);
