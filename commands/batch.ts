@@ -15,20 +15,36 @@ const MAX_ARGS = 512;
 /** makeargs()'s `ws`: the only word separators. */
 const WS = ' \t\r\n';
 
-/** Physical-line reader over the file text, like glibc getline(): each line keeps its '\n'. */
+/** getline() found no complete line yet: the input has not ended, more of it is to come. */
+const MORE = Symbol('more');
+
+/**
+ * Physical-line reader, like glibc getline(): each line keeps its '\n'. Lines arrive over time
+ * (a pipe, a terminal), so a line may not be there yet (MORE) although the input has not ended.
+ */
 class LineReader {
-  private pos = 0;
+  private readonly lines: string[] = [];
+  private ended = false;
+  pos = 0;
 
-  constructor(private readonly text: string) {}
+  push(line: string): void {
+    this.lines.push(line);
+  }
 
-  /** getline(): the next line including its '\n', or null at end of file. */
-  getline(): string | null {
-    if (this.pos >= this.text.length) return null;
-    const nl = this.text.indexOf('\n', this.pos);
-    const end = nl < 0 ? this.text.length : nl + 1;
-    const line = this.text.slice(this.pos, end);
-    this.pos = end;
-    return line;
+  end(): void {
+    this.ended = true;
+  }
+
+  /** getline(): the next line including its '\n', null at end of input, MORE when not read yet. */
+  getline(): string | null | typeof MORE {
+    if (this.pos < this.lines.length) return this.lines[this.pos++]!;
+    return this.ended ? null : MORE;
+  }
+
+  /** Forgets the lines before pos. */
+  compact(): void {
+    this.lines.splice(0, this.pos);
+    this.pos = 0;
   }
 }
 
@@ -46,7 +62,7 @@ function visible(line: string): string {
   return cutAt(cutAt(line, '\0'), '#');
 }
 
-type Logical = { readonly line: string } | { readonly missingContinuation: true };
+type Logical = { readonly line: string } | { readonly missingContinuation: true } | typeof MORE;
 
 /**
  * getcmdline(): one logical line. The '#' cut happens before continuation is looked at, so a
@@ -57,6 +73,7 @@ type Logical = { readonly line: string } | { readonly missingContinuation: true 
 function getcmdline(reader: LineReader, counter: { lineno: number }): Logical | null {
   const first = reader.getline();
   if (first === null) return null; // end of file
+  if (first === MORE) return MORE;
   ++counter.lineno;
   let line = visible(first);
   for (let cp = line.indexOf('\\\n'); cp >= 0; cp = line.indexOf('\\\n')) {
@@ -64,6 +81,7 @@ function getcmdline(reader: LineReader, counter: { lineno: number }): Logical | 
     // getcmdline() prints "Missing continuation line" and returns -1, which do_batch()
     // treats like end of file: the pending command is dropped and the loop ends.
     if (next === null) return { missingContinuation: true };
+    if (next === MORE) return MORE;
     ++counter.lineno;
     line = line.slice(0, cp) + visible(next);
   }
@@ -107,33 +125,96 @@ function makeargs(line: string): Split {
 }
 
 /**
- * Walks a batch file's text line by line the way ip does; yields each non-blank command, and
- * ends with an 'error' item (then stops) on "Missing continuation line" (exit 0 semantics:
+ * Walks a batch file line by line the way ip does, as its lines arrive: each non-blank command,
+ * then an 'error' item (and nothing more) on "Missing continuation line" (exit 0 semantics:
  * reading stops, status unchanged — exit: 0), "Unterminated quoted string" (exit 1) or
- * "Too many arguments to command" (exit 1). Items are produced lazily so the caller runs each
- * command before the next line is parsed.
+ * "Too many arguments to command" (exit 1).
  *
  * lineno is do_batch()'s cmdlineno: the 1-based number of the last physical line read, i.e.
  * the last line of a continued command. message is the diagnostic without its trailing '\n'.
  * The two exit-1 errors are exit(1) calls inside makeargs(): the process ends at once, even
  * under -force, with no "Command failed" line.
  */
-export function* batchItems(text: string): Generator<BatchItem> {
-  const reader = new LineReader(text);
-  const counter = { lineno: 0 };
-  for (;;) {
-    const logical = getcmdline(reader, counter);
-    if (logical === null) return;
-    if ('missingContinuation' in logical) {
-      yield { kind: 'error', message: 'Missing continuation line', lineno: counter.lineno, exit: 0 };
-      return;
-    }
-    const split = makeargs(logical.line);
-    if ('error' in split) {
-      yield { kind: 'error', message: split.error, lineno: counter.lineno, exit: 1 };
-      return;
-    }
-    if (split.argv.length === 0) continue; // blank line (still counted)
-    yield { kind: 'command', argv: split.argv, lineno: counter.lineno };
+export class BatchParser {
+  private readonly reader = new LineReader();
+  private readonly counter = { lineno: 0 };
+  /** Items parsed ahead by pending(), not yet taken by next(). */
+  private readonly ready: BatchItem[] = [];
+  private finished = false;
+
+  /** A physical line, with its '\n' (the last line of the input may lack it). */
+  push(line: string): void {
+    this.reader.push(line);
   }
+
+  /** Pushes text, cut into physical lines; a piece after the last '\n' must be the input's end. */
+  pushText(text: string): void {
+    for (let start = 0; start < text.length; ) {
+      const nl = text.indexOf('\n', start);
+      const end = nl < 0 ? text.length : nl + 1;
+      this.push(text.slice(start, end));
+      start = end;
+    }
+  }
+
+  /** The input has ended. */
+  end(): void {
+    this.reader.end();
+  }
+
+  /**
+   * The next item; MORE when the lines read so far do not complete one (a continuation line or
+   * the next line is still to come); null when the batch is over. Produced lazily, so a later
+   * error cannot pre-empt a command.
+   */
+  next(): BatchItem | null | typeof MORE {
+    return this.ready.shift() ?? this.parse();
+  }
+
+  /** The items the lines read so far complete, without taking them. */
+  pending(): readonly BatchItem[] {
+    for (let item = this.parse(); item !== null && item !== MORE; item = this.parse()) this.ready.push(item);
+    return this.ready;
+  }
+
+  private parse(): BatchItem | null | typeof MORE {
+    for (;;) {
+      if (this.finished) return null;
+      const { pos } = this.reader;
+      const { lineno } = this.counter;
+      const logical = getcmdline(this.reader, this.counter);
+      if (logical === MORE) {
+        // Read again from the start of this command once its lines have arrived.
+        this.reader.pos = pos;
+        this.counter.lineno = lineno;
+        return MORE;
+      }
+      this.reader.compact();
+      if (logical === null) {
+        this.finished = true;
+        return null;
+      }
+      if ('missingContinuation' in logical) {
+        this.finished = true;
+        return { kind: 'error', message: 'Missing continuation line', lineno: this.counter.lineno, exit: 0 };
+      }
+      const split = makeargs(logical.line);
+      if ('error' in split) {
+        this.finished = true;
+        return { kind: 'error', message: split.error, lineno: this.counter.lineno, exit: 1 };
+      }
+      if (split.argv.length === 0) continue; // blank line (still counted)
+      return { kind: 'command', argv: split.argv, lineno: this.counter.lineno };
+    }
+  }
+}
+
+export { MORE };
+
+/** A whole batch file's items, produced lazily (the caller runs each before the next is parsed). */
+export function* batchItems(text: string): Generator<BatchItem> {
+  const parser = new BatchParser();
+  parser.pushText(text);
+  parser.end();
+  for (let item = parser.next(); item !== null && item !== MORE; item = parser.next()) yield item;
 }

@@ -13,7 +13,7 @@ import { batchItems } from './batch.js';
 import { Fatal, type Ctx, type ObjectModule } from './context.js';
 import { runLine } from './dispatch.js';
 import type { GlobalOptions } from './ip_options.js';
-import type { Session } from './session.js';
+import type { Hold, Session } from './session.js';
 import { parseOptions } from './options.js';
 
 export const DEFAULT_PROFILE = 'seed';
@@ -24,6 +24,7 @@ export interface BootEnv {
   opts: GlobalOptions;
   env: NodeJS.ProcessEnv;
   session: Session;
+  hold: Hold;
   profilesDir: string;
   tracer: Tracer;
 }
@@ -54,11 +55,12 @@ export async function bootProfile(boot: BootEnv, profile: string): Promise<Kerne
     out: boot.out,
     env: boot.env,
     session: boot.session,
+    hold: boot.hold,
     profilesDir: boot.profilesDir,
     kernel: async () => kernel,
     loadedKernel: () => kernel,
     tracer: boot.tracer,
-    observer: 0,
+    observer: undefined,
     inProfile: true,
   };
   const failed = (lineno: number): number => {
@@ -101,16 +103,17 @@ const boot: ObjectModule = {
   async run(ctx: Ctx, args: string[]): Promise<number> {
     const parsed = await parseOptions(ctx, 'boot', args, (cmd) => cmd.option('--profile <name>', 'seed, bare, linux-3.10 or a file', DEFAULT_PROFILE));
     if (ctx.inProfile) throw new Refused('a profile cannot boot');
-    if (ctx.session.exists()) {
+    // Also when an earlier line of a batch booted implicitly: its work is the kernel now (§9.6).
+    if (await ctx.hold.exists()) {
       ctx.out.err(`Error: kernel already booted (${ctx.session.path}); run "ipsim reset" first\n`);
       return 1;
     }
     const kernel = await bootProfile(
-      { out: ctx.out, opts: ctx.opts, env: ctx.env, session: ctx.session, profilesDir: ctx.profilesDir, tracer: ctx.tracer },
+      { out: ctx.out, opts: ctx.opts, env: ctx.env, session: ctx.session, hold: ctx.hold, profilesDir: ctx.profilesDir, tracer: ctx.tracer },
       String(parsed.opts.profile),
     );
     if (typeof kernel === 'number') return kernel;
-    ctx.session.replace(kernel);
+    ctx.hold.replace(kernel);
     return 0;
   },
 };
@@ -118,10 +121,10 @@ const boot: ObjectModule = {
 export default boot;
 
 /** The kernel a missing state file stands for: a `seed` boot, untraced and silent. */
-export async function seedKernel(session: Session, profilesDir: string, env: NodeJS.ProcessEnv): Promise<Kernel> {
+export async function seedKernel(session: Session, hold: Hold, profilesDir: string, env: NodeJS.ProcessEnv): Promise<Kernel> {
   const silent: Output = { color: false, terminal: false, out: () => undefined, err: () => undefined };
   const opts: GlobalOptions = { json: 0, pretty: 0, force: 0, all: false, netns: [], trace: false, help: false, version: false };
-  const kernel = await bootProfile({ out: silent, opts, env, session, profilesDir, tracer: new Tracer(false) }, DEFAULT_PROFILE);
+  const kernel = await bootProfile({ out: silent, opts, env, session, hold, profilesDir, tracer: new Tracer(false) }, DEFAULT_PROFILE);
   if (typeof kernel === 'number') throw new Error(`the built-in ${DEFAULT_PROFILE} profile failed`);
   return kernel;
 }

@@ -5,13 +5,16 @@ import type { Tracer } from '../lib/trace.js';
 import type { Output } from '../ui/output.js';
 import { jsonDocument, type JsonValue } from '../ui/json_writer.js';
 import type { GlobalOptions } from './ip_options.js';
-import type { Session } from './session.js';
+import type { Hold, NetRef, Session } from './session.js';
 
 export interface Ctx {
   readonly opts: GlobalOptions;
   readonly out: Output;
   readonly env: NodeJS.ProcessEnv;
+  /** What the invocation keeps across its commands: the path, the name cache, the observer. */
   readonly session: Session;
+  /** This command's use of the state file. */
+  readonly hold: Hold;
   /** Where the built-in boot profiles live. */
   readonly profilesDir: string;
   /** The kernel this command works on: the session's, or the one a profile is booting. */
@@ -19,8 +22,8 @@ export interface Ctx {
   /** That kernel if something has loaded it already. */
   loadedKernel(): Kernel | undefined;
   readonly tracer: Tracer;
-  /** Serial of the namespace ipsim acts from (-n NAME, IPSIM_NETNS); init_net when unset. */
-  readonly observer: number;
+  /** The namespace ipsim acts from (-n NAME, IPSIM_NETNS); init_net when unset. */
+  readonly observer: NetRef | undefined;
   /** Set while a boot profile runs: its lines may not boot, reset or open a shell. */
   readonly inProfile: boolean;
 }
@@ -48,5 +51,8 @@ export function printJson(ctx: Ctx, value: JsonValue): void {
 /** The namespace the command acts from. */
 export async function observerNet(ctx: Ctx): Promise<Net> {
   const kernel = await ctx.kernel();
-  return kernel.netBySerialNo(ctx.observer) ?? kernel.init_net!;
+  const ref = ctx.observer;
+  // After `reset` (and a new boot) in a batch, the namespace is gone whatever its serial.
+  const net = ref !== undefined && ref.boot_id === kernel.state.boot_id ? kernel.netBySerialNo(ref.serial) : undefined;
+  return net ?? kernel.init_net!;
 }

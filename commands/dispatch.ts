@@ -33,9 +33,10 @@ export async function lineWrites(argv: readonly string[], opts: GlobalOptions): 
 
 /**
  * Runs one command line (argv starts with the object word), then what ends every command: the
- * netns workqueue's cleanup_net over what the command queued, then the command's trace.
+ * netns workqueue's cleanup_net over what the command queued, then the command's trace. `atEnd`
+ * runs before the trace: the end of the process, when this is its only command.
  */
-export async function runLine(ctx: Ctx, argv: string[], printTrace: boolean): Promise<number> {
+export async function runLine(ctx: Ctx, argv: string[], printTrace: boolean, atEnd?: () => Promise<void>): Promise<number> {
   const word = argv[0]!;
   if (matchObject(word) === 'help') {
     ctx.out.err(IP_USAGE);
@@ -66,13 +67,14 @@ export async function runLine(ctx: Ctx, argv: string[], printTrace: boolean): Pr
       kernel.drainNetnsWq();
       kernel.endCommand();
     }
+    if (atEnd) await atEnd();
     if (printTrace) await printCommandTrace(ctx);
     ctx.tracer.enabled = tracing;
   }
 }
 
 /** The command's kernel calls, after its output: text lines, or one {"trace":[…]} line under -j. */
-async function printCommandTrace(ctx: Ctx): Promise<void> {
+export async function printCommandTrace(ctx: Pick<Ctx, 'tracer' | 'opts' | 'out'>): Promise<void> {
   if (!ctx.tracer.enabled) return;
   const events = ctx.tracer.take();
   if (ctx.opts.json) {

@@ -1,82 +1,102 @@
 // The body of iproute2's ip/ip.c main(): global options, -n, then one command line or a -batch
-// file, each line through the dispatcher; the state is written once, at the end, on every way out.
-import { readFileSync } from 'node:fs';
+// file, each line through the dispatcher. What may be written is declared before the state is
+// loaded (Session.open); the state is written on every way out.
 import { strerrorOfCode } from '../lib/errno.js';
 import { statePath } from '../store/paths.js';
 import { StateFileError } from '../store/state_file.js';
 import { BrokenPipe, type Output } from '../ui/output.js';
-import { batchItems, type BatchItem } from './batch.js';
-import { Fatal, type Ctx } from './context.js';
-import { lineWrites, runLine } from './dispatch.js';
-import { matchObject, parseGlobalOptions } from './ip_options.js';
+import { MORE } from './batch.js';
+import { openBatchInput, type BatchInput } from './batch_input.js';
+import { Fatal } from './context.js';
+import { lineWrites } from './dispatch.js';
+import { matchObject, parseGlobalOptions, type GlobalOptions } from './ip_options.js';
 import { netns_switch } from './netns_switch.js';
-import { Session } from './session.js';
+import { CommandRunner } from './runner.js';
+import { Session, type Hold } from './session.js';
 import { deferSignals, dieBy, KilledBy } from './signals.js';
 import { IP_USAGE } from './usage.js';
 
 /** Objects whose commands ignore -n and IPSIM_NETNS (contract §9.4). */
 const GLOBAL_OBJECTS: ReadonlySet<string> = new Set(['boot', 'reset']);
 
-/** do_batch(): each line a command; "Command failed FILE:N" on failure; -force goes on. */
-async function runBatch(ctx: Ctx, name: string): Promise<number> {
-  let text: string;
-  try {
-    text = readFileSync(name === '-' ? 0 : name, 'utf8');
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EISDIR') text = '';
-    else {
-      ctx.out.err(`Cannot open file "${name}" for reading: ${strerrorOfCode(e.code)}\n`);
-      return 1;
-    }
-  }
-  const items: BatchItem[] = [...batchItems(text)];
-  let writes = false;
-  for (const item of items) if (item.kind === 'command' && (await lineWrites(item.argv, ctx.opts))) writes = true;
-  if (writes) await ctx.session.lockForWrite();
+/** Lets input that has already arrived reach its reader before deciding that there is none. */
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/**
+ * do_batch(): each line a command; "Command failed FILE:N" on failure; -force goes on. Lines read
+ * so far run in one command; before waiting for more input it is settled, so no lock is held
+ * while waiting (contract §9.1). A signal between lines ends the batch after the state is written.
+ */
+async function runBatch(runner: CommandRunner, opts: GlobalOptions, out: Output, name: string, input: Exclude<BatchInput, { kind: 'error' }>): Promise<number> {
+  const { parser } = input;
   const signals = deferSignals();
   let status = 0;
   try {
-    for (const item of items) {
+    for (;;) {
+      let item = parser.next();
+      if (item === MORE && input.kind === 'stream') {
+        await tick();
+        item = parser.next();
+        if (item === MORE) {
+          await runner.settle();
+          await Promise.race([input.source.more(), signals.arrived]);
+          if (await signals.pending()) break;
+          continue;
+        }
+      }
+      if (item === null || item === MORE) break;
       if (item.kind === 'error') {
-        ctx.out.err(`${item.message}\n`);
+        out.err(`${item.message}\n`);
         if (item.exit !== 0) status = item.exit;
         break;
       }
-      if ((await runLine(ctx, item.argv, true)) !== 0) {
-        ctx.out.err(`Command failed ${name}:${item.lineno}\n`);
+      if (!runner.isOpen) await runner.open(await anyWrites([item, ...parser.pending()], opts));
+      if ((await runner.run(item.argv, true)) !== 0) {
+        out.err(`Command failed ${name}:${item.lineno}\n`);
         status = 1;
-        if (!ctx.opts.force) break;
+        if (!opts.force) break;
       }
       if (await signals.pending()) break;
     }
   } catch (err) {
     if (!(err instanceof Fatal)) throw err;
     status = err.status;
+  } finally {
+    if (input.kind === 'stream') input.source.close();
   }
-  await ctx.session.commit();
+  await runner.finish(true);
   signals.deliver();
   return status;
 }
 
+/** Whether any of these batch lines may change the state, so that their command locks first. */
+async function anyWrites(items: readonly { kind: string; argv?: string[] }[], opts: GlobalOptions): Promise<boolean> {
+  for (const item of items) {
+    if (item.kind === 'error') return false;
+    if (item.argv && (await lineWrites(item.argv, opts))) return true;
+  }
+  return false;
+}
+
 /**
  * The namespace ipsim acts from (contract §9.4): each -n NAME must be bound (ip's netns_switch()
- * exits 255 otherwise) and the last one wins; without -n, `netns` commands act from the namespace
- * of an `exec` that started this process (IPSIM_NETNS_ID, else IPSIM_NETNS); otherwise init_net.
+ * exits 255 otherwise), and switching to it takes a reference this process holds until it ends;
+ * the last one wins. Without -n, `netns` commands act from the namespace of an `exec` that started
+ * this process (IPSIM_NETNS_ID, else IPSIM_NETNS); otherwise init_net.
  */
-async function resolveObserver(session: Session, names: readonly string[], env: NodeJS.ProcessEnv, useEnv: boolean, out: Output): Promise<number> {
-  let observer = 0;
+async function resolveObserver(hold: Hold, session: Session, names: readonly string[], env: NodeJS.ProcessEnv, useEnv: boolean, out: Output): Promise<void> {
   for (const name of names) {
-    const net = netns_switch(await session.kernel(), name);
+    const kernel = await hold.kernel();
+    const net = netns_switch(kernel, name);
     if (typeof net === 'string') {
       out.err(net);
       throw new Fatal();
     }
-    observer = net.serial;
+    hold.setns(kernel, net);
+    session.observer = { boot_id: kernel.state.boot_id, serial: net.serial };
   }
-  if (names.length > 0 || !useEnv || env.IPSIM_NETNS === undefined) return observer;
-  const kernel = await session.kernel();
+  if (names.length > 0 || !useEnv || env.IPSIM_NETNS === undefined) return;
+  const kernel = await hold.kernel();
   const id = env.IPSIM_NETNS_ID?.split(':');
   const net =
     id && id.length === 2
@@ -88,7 +108,7 @@ async function resolveObserver(session: Session, names: readonly string[], env: 
     out.err(`Cannot open network namespace "net:[${env.IPSIM_NETNS}]": No such file or directory\n`);
     throw new Fatal();
   }
-  return net.serial;
+  session.observer = { boot_id: kernel.state.boot_id, serial: net.serial };
 }
 
 /**
@@ -109,58 +129,62 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, out:
 async function invocation(argv: readonly string[], env: NodeJS.ProcessEnv, out: Output, profilesDir: string): Promise<number> {
   const parsed = parseGlobalOptions(argv);
   const opts = parsed.options;
-  const session: Session = new Session(statePath(opts.state, env), opts.trace, async () => {
+  const session: Session = new Session(statePath(opts.state, env), opts.trace, async (hold) => {
     const { seedKernel } = await import('./boot.js');
-    return seedKernel(session, profilesDir, env);
+    return seedKernel(session, hold, profilesDir, env);
   });
+  const runner = new CommandRunner(session, { opts, out, env, session, profilesDir, tracer: session.tracer, inProfile: false });
   try {
     const object = parsed.ok && parsed.rest.length > 0 ? matchObject(parsed.rest[0]!) : undefined;
     const ignoresNetns = object !== undefined && GLOBAL_OBJECTS.has(object);
     const useEnv = object === 'netns' || (parsed.ok && opts.batch !== undefined);
-    const observer = ignoresNetns ? 0 : await resolveObserver(session, opts.netns, env, useEnv, out);
+    // ip opens the batch file after -n has switched; it is looked at first to know what it may write.
+    const input = parsed.ok && opts.batch !== undefined ? openBatchInput(opts.batch) : undefined;
+    if (!ignoresNetns) {
+      // The file's lines are one command; a stream's first command only publishes -n's reference.
+      let write = false;
+      if (input?.kind === 'file') write = await anyWrites(input.parser.pending(), opts);
+      else if (input?.kind === 'stream') write = opts.netns.length > 0;
+      else if (parsed.ok && input === undefined && parsed.rest.length > 0) write = await lineWrites(parsed.rest, opts);
+      const hold = await runner.open(write);
+      await resolveObserver(hold, session, opts.netns, env, useEnv, out);
+      if (input?.kind === 'stream') hold.publishReference();
+    }
     if (!parsed.ok) {
       out.err(parsed.usage ? IP_USAGE : `${parsed.message}\n`);
+      await runner.finish(false);
       return parsed.exit;
     }
-    const ctx: Ctx = {
-      opts,
-      out,
-      env,
-      session,
-      profilesDir: profilesDir,
-      kernel: () => session.kernel(),
-      loadedKernel: () => session.loaded,
-      tracer: session.tracer,
-      observer,
-      inProfile: false,
-    };
-    if (opts.batch !== undefined) return await runBatch(ctx, opts.batch);
+    if (input !== undefined) {
+      if (input.kind !== 'error') return await runBatch(runner, opts, out, opts.batch!, input);
+      out.err(`Cannot open file "${opts.batch}" for reading: ${strerrorOfCode(input.code)}\n`);
+      await runner.finish(false);
+      return 1;
+    }
     if (parsed.rest.length === 0) {
       out.err(IP_USAGE);
+      await runner.finish(false);
       return 255;
     }
-    if (await lineWrites(parsed.rest, opts)) await session.lockForWrite();
-    const status = await runLine(ctx, parsed.rest, true);
-    await session.commit();
+    const status = await runner.run(parsed.rest, true, true);
+    await runner.finish(false);
     return status;
   } catch (err) {
     if (err instanceof Fatal) {
-      await session.commit();
+      await runner.finish(false);
       return err.status;
     }
     if (err instanceof KilledBy) {
       // `netns exec`: CMD was killed; the reference is dropped and written, then the wrapper dies alike.
-      await session.commit();
+      await runner.finish(false);
       dieBy(err.signal);
     }
     if (err instanceof BrokenPipe) {
       // The reader went away: keep what the completed commands did, then go quietly.
-      await session.commit();
+      await runner.finish(false);
       return 141;
     }
+    runner.abandon();
     throw err;
-  } finally {
-    session.release();
   }
 }
-

@@ -266,15 +266,20 @@ function print_nsid(ctx: Ctx, kernel: Kernel, observer: Net, map: Map<number, st
   return { text: `${text}\n`, json };
 }
 
-function printNsids(ctx: Ctx, kernel: Kernel, observer: Net, msgs: readonly NsidMsg[]): void {
-  const map = netns_map_init(ctx, kernel, observer);
+function printNsids(ctx: Ctx, kernel: Kernel, observer: Net, map: Map<number, string>, msgs: readonly NsidMsg[]): void {
   const lines = msgs.map((msg) => print_nsid(ctx, kernel, observer, map, msg));
   if (ctx.opts.json) printJson(ctx, lines.map((l) => l.json));
   else ctx.out.out(lines.map((l) => l.text).join(''));
 }
 
-/** netns_list_id(): the current namespace's nsids, or a target's, or one of them. */
+/**
+ * netns_list_id(): the current namespace's nsids, or a target's, or one of them. do_netns() builds
+ * the name cache before calling it, so a line that fails still fixes the names later lines print.
+ */
 async function netns_list_id(ctx: Ctx, args: string[]): Promise<number> {
+  const kernel = await ctx.kernel();
+  const observer = await observerNet(ctx);
+  const map = netns_map_init(ctx, kernel, observer);
   let target = -1;
   let nsid = -1;
   for (let i = 0; i < args.length; i += 1) {
@@ -296,8 +301,6 @@ async function netns_list_id(ctx: Ctx, args: string[]): Promise<number> {
     if (key === 'nsid') nsid = value;
     else target = value;
   }
-  const kernel = await ctx.kernel();
-  const observer = await observerNet(ctx);
 
   if (nsid >= 0) {
     // RTM_GETNSID (rtnl_net_getid): the peer first, then the target.
@@ -307,7 +310,7 @@ async function netns_list_id(ctx: Ctx, args: string[]): Promise<number> {
       return 2;
     }
     if (target < 0) {
-      printNsids(ctx, kernel, observer, [{ nsid }]);
+      printNsids(ctx, kernel, observer, map, [{ nsid }]);
       return 0;
     }
     const targetNet = kernel.peerById(observer, target);
@@ -315,7 +318,7 @@ async function netns_list_id(ctx: Ctx, args: string[]): Promise<number> {
       ctx.out.err('Error: Target netns reference is invalid.\n');
       return 2;
     }
-    printNsids(ctx, kernel, observer, [{ nsid: kernel.peernet2id(targetNet, peer), current: nsid }]);
+    printNsids(ctx, kernel, observer, map, [{ nsid: kernel.peernet2id(targetNet, peer), current: nsid }]);
     return 0;
   }
 
@@ -331,7 +334,7 @@ async function netns_list_id(ctx: Ctx, args: string[]): Promise<number> {
     if (!targetNet) return { nsid: entry.nsid };
     return { nsid: entry.nsid, current: kernel.peernet2id(observer, kernel.netBySerialNo(entry.peer)!) };
   });
-  printNsids(ctx, kernel, observer, msgs);
+  printNsids(ctx, kernel, observer, map, msgs);
   return 0;
 }
 

@@ -67,7 +67,9 @@ async function execIn(ctx: Ctx, name: string, argv: readonly string[]): Promise<
     serial: net.serial,
   };
   kernel.addHolder(holder, net);
-  await ctx.session.checkpoint();
+  // Outside a batch and -all, ip does not fork: its own setns() moves it out of -n's namespace.
+  if (ctx.opts.batch === undefined && !ctx.opts.all) ctx.hold.dropReference(kernel);
+  await ctx.hold.checkpoint();
   const started = await spawnCmd(argv, {
     ...ctx.env,
     IPSIM_NETNS: String(net.proc_inum),
@@ -84,11 +86,11 @@ async function execIn(ctx: Ctx, name: string, argv: readonly string[]): Promise<
   const done = waitForChild(child);
   // A CMD already gone before its start time could be read is left to the wrapper's liveness.
   kernel.holderStarted(holder, child.pid!, procStat(child.pid!)?.startTime ?? '');
-  await ctx.session.suspend();
+  await ctx.hold.suspend();
 
   const result = await done;
 
-  const after = await ctx.session.resume();
+  const after = await ctx.hold.resume();
   const recorded = after.state.holders.find(
     (h) => h.wrapper_pid === holder.wrapper_pid && h.wrapper_start === holder.wrapper_start && h.cmd_pid === holder.cmd_pid && h.boot_id === after.state.boot_id,
   );

@@ -12,7 +12,7 @@ const reset: ObjectModule = {
     await parseOptions(ctx, 'reset', args, (cmd) => cmd);
     if (ctx.inProfile) throw new Refused('a profile cannot reset the kernel');
     removeState(ctx.session.path);
-    ctx.session.forget();
+    ctx.hold.forget();
     return 0;
   },
 };

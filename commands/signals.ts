@@ -22,14 +22,22 @@ export function dieBy(signal: NodeJS.Signals): never {
   process.exit(128 + (constants.signals[signal] ?? 0));
 }
 
-export function deferSignals(): { pending(): Promise<boolean>; deliver(): void } {
+export function deferSignals(): { pending(): Promise<boolean>; readonly arrived: Promise<void>; deliver(): void } {
   let caught: NodeJS.Signals | undefined;
+  let wake: () => void = () => undefined;
+  // Ends a wait for input: the state is already written then, so the process may die at once.
+  const arrived = new Promise<void>((resolve) => {
+    wake = resolve;
+  });
   const handler = (signal: NodeJS.Signals): void => {
-    if (!childRunning) caught ??= signal;
+    if (childRunning) return;
+    caught ??= signal;
+    wake();
   };
   const names: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const name of names) process.on(name, handler);
   return {
+    arrived,
     async pending() {
       // Let a signal that arrived during the line reach its handler.
       await new Promise((resolve) => setImmediate(resolve));

@@ -22,14 +22,16 @@ export function partitionHolders(holders: readonly Holder[], alive: Liveness): {
 
 /**
  * The serial of pid's namespace: walking up from pid, the first process that is the wrapper of a
- * live holder (it entered that namespace last) or else the CMD of one decides; init_net (0) if
+ * live holder (it entered that namespace last; a `-n` process is the wrapper of its reference) or
+ * else the CMD of one decides; init_net (0) if
  * none does. `parents` maps each existing pid to its parent; `live` are the live holders.
  */
 export function namespaceOf(pid: number, parents: ReadonlyMap<number, number>, live: readonly Holder[], alive: Liveness): number {
   const seen = new Set<number>();
   for (let p: number | undefined = pid; p !== undefined && p > 0 && !seen.has(p); p = parents.get(p)) {
     seen.add(p);
-    const asWrapper = live.find((h) => h.wrapper_pid === p && alive(p, h.wrapper_start));
+    // The latest holder wins: a -n process running `exec` in a batch is the exec's wrapper meanwhile.
+    const asWrapper = live.findLast((h) => h.wrapper_pid === p && alive(p, h.wrapper_start));
     if (asWrapper) return asWrapper.serial;
     const asCmd = live.find((h) => h.cmd_pid === p && alive(p, h.cmd_start));
     if (asCmd) return asCmd.serial;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { batchItems, type BatchItem } from '../commands/batch.js';
+import { BatchParser, batchItems, MORE, type BatchItem } from '../commands/batch.js';
 
 const items = (text: string): BatchItem[] => [...batchItems(text)];
 const cmd = (lineno: number, ...argv: string[]): BatchItem => ({ kind: 'command', argv, lineno });
@@ -214,6 +214,50 @@ describe('laziness', () => {
     expect(it.next().value).toEqual(cmd(1, 'a'));
     expect(it.return(undefined)).toEqual({ done: true, value: undefined });
     expect(it.next()).toEqual({ done: true, value: undefined });
+  });
+});
+
+describe('lines as they arrive (-batch - on a pipe)', () => {
+  test('a command is there once its line is; until then MORE', () => {
+    const parser = new BatchParser();
+    expect(parser.next()).toBe(MORE);
+    parser.push('netns add a\n');
+    expect(parser.next()).toEqual(cmd(1, 'netns', 'add', 'a'));
+    expect(parser.next()).toBe(MORE);
+    parser.push('\n');
+    parser.push('netns list\n');
+    expect(parser.next()).toEqual(cmd(3, 'netns', 'list'));
+    parser.end();
+    expect(parser.next()).toBeNull();
+  });
+
+  test('a continuation waits for its next line and is then read from its start, line numbers intact', () => {
+    const parser = new BatchParser();
+    parser.push('netns \\\n');
+    expect(parser.next()).toBe(MORE);
+    parser.push('add \\\n');
+    expect(parser.next()).toBe(MORE);
+    parser.push('a # comment\n');
+    expect(parser.next()).toEqual(cmd(3, 'netns', 'add', 'a'));
+  });
+
+  test('a continuation at the end of the input is the missing continuation line', () => {
+    const parser = new BatchParser();
+    parser.push('netns add a \\\n');
+    expect(parser.next()).toBe(MORE);
+    parser.end();
+    expect(parser.next()).toEqual(err(MISSING, 1, 0));
+    expect(parser.next()).toBeNull();
+  });
+
+  test('pending() shows the complete commands without taking them, and stops at an error', () => {
+    const parser = new BatchParser();
+    parser.pushText('netns add a\nnetns list\nnetns add "b\nnetns list\n');
+    expect(parser.pending()).toEqual([cmd(1, 'netns', 'add', 'a'), cmd(2, 'netns', 'list'), err(UNTERMINATED, 3, 1)]);
+    expect(parser.next()).toEqual(cmd(1, 'netns', 'add', 'a'));
+    expect(parser.next()).toEqual(cmd(2, 'netns', 'list'));
+    expect(parser.next()).toEqual(err(UNTERMINATED, 3, 1));
+    expect(parser.next()).toBeNull();
   });
 });
 

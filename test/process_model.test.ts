@@ -1,40 +1,24 @@
 // `netns exec` with real child processes (contract §9.2-§9.5): the child holds a reference, pids
 // and identify see it, a deleted name's namespace lives on until the child exits, dead children are
 // reaped, signals reach the child, and an ipsim inside the child acts from its namespace.
-import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { IPSIM, cleanEnv, ipsim, tempDir } from './helpers/cli.js';
+import { IPSIM, cleanEnv, ipsim, killHolder, stateFixture, until } from './helpers/cli.js';
 
-let t: ReturnType<typeof tempDir>;
-const children: ChildProcess[] = [];
-beforeEach(() => {
-  t = tempDir();
-});
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  t.cleanup();
-});
+const t = stateFixture();
 
 const run = (args: string[], env: Record<string, string> = {}): ReturnType<typeof ipsim> => ipsim(args, { state: t.state, env });
 
 /** Starts `ipsim ARGS` in the background; resolves with how it ended. */
 function background(args: string[]): { child: ChildProcess; ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
   const child = spawn(process.execPath, [IPSIM, ...args], { env: cleanEnv({ IPSIM_STATE: t.state }), stdio: 'ignore' });
-  children.push(child);
+  t.background.track(child);
   const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return { child, ended };
 }
 
 const started = (): boolean => holders().length === 1 && holders()[0]!.cmd_pid > 0;
-
-async function until(what: string, check: () => boolean, timeout = 15000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeout) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** The holders in the state file; `started()` waits until CMD runs (its pid is recorded). */
 function holders(): { wrapper_pid: number; cmd_pid: number; serial: number }[] {
@@ -93,17 +77,7 @@ describe('a process started by netns exec', () => {
     await until('CMD to start', started);
     expect(run(['netns', 'delete', 'blue']).exit).toBe(0);
     const [holder] = holders();
-    process.kill(holder!.wrapper_pid, 'SIGKILL');
-    process.kill(holder!.cmd_pid, 'SIGKILL');
-    await ended;
-    await until('the CMD to be gone', () => {
-      try {
-        process.kill(holder!.cmd_pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    });
+    await killHolder(holder!, ended);
     const reaped = run(['--trace', 'netns', 'list']);
     expect(reaped.exit).toBe(0);
     const trace = reaped.stdout.split('\n');

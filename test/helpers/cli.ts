@@ -1,5 +1,6 @@
 // Runs the built command (bin/ipsim → dist/) as a subprocess, the way users and scripts do.
-import { spawnSync } from 'node:child_process';
+import { afterEach, beforeEach } from '@jest/globals';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -34,4 +35,72 @@ export function ipsim(args: readonly string[], options: { state: string; stdin?:
 export function tempDir(): { dir: string; state: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'ipsim-test-'));
   return { dir, state: join(dir, 'state.json'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Polls check until it holds; fails the test after timeout ms. */
+export async function until(what: string, check: () => boolean, timeout = 15000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeout) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Processes a test started in the background; those still running are killed after it. */
+export class Background {
+  private readonly children: ChildProcess[] = [];
+
+  track<T extends ChildProcess>(child: T): T {
+    this.children.push(child);
+    return child;
+  }
+
+  killAll(): void {
+    for (const child of this.children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}
+
+/**
+ * A fresh state directory for each test of the file (removed after it) and the processes the test
+ * left running (killed after it). Call at the top level of a test file.
+ */
+export function stateFixture(): { readonly dir: string; readonly state: string; readonly background: Background } {
+  let current: ReturnType<typeof tempDir> | undefined;
+  const background = new Background();
+  beforeEach(() => {
+    current = tempDir();
+  });
+  afterEach(() => {
+    background.killAll();
+    current?.cleanup();
+    current = undefined;
+  });
+  const now = (): ReturnType<typeof tempDir> => {
+    if (!current) throw new Error('no test is running');
+    return current;
+  };
+  return {
+    get dir() {
+      return now().dir;
+    },
+    get state() {
+      return now().state;
+    },
+    background,
+  };
+}
+
+/** Kills an `exec` wrapper and its CMD with SIGKILL, as a crash would, and waits until both are gone. */
+export async function killHolder(holder: { wrapper_pid: number; cmd_pid: number }, wrapperEnded: Promise<unknown>): Promise<void> {
+  process.kill(holder.wrapper_pid, 'SIGKILL');
+  process.kill(holder.cmd_pid, 'SIGKILL');
+  await wrapperEnded;
+  await until('the CMD to be gone', () => {
+    try {
+      process.kill(holder.cmd_pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  });
 }
