@@ -48,6 +48,8 @@ export interface NameEvent {
 export type NewIdResult = { ok: true; nsid: number } | { ok: false; errno: number; extack: string };
 
 const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A selector naming a namespace by its proc inode number, as readlink /proc/PID/ns/net prints it. */
+const NET_INUM = /^net:\[([1-9][0-9]*)\]$/;
 
 /** net_ns_ops, which net_ns_init() registers and nothing else may. */
 const NET_NS_OPS: OpsSpec = {
@@ -177,7 +179,7 @@ export class Kernel {
     const named = this.netByName(selector);
     if (named) return [named];
     if (selector === 'init_net' && this.init_net) return [this.init_net];
-    const inum = /^net:\[(\d+)\]$/.exec(selector);
+    const inum = NET_INUM.exec(selector);
     if (inum) {
       const net = this.state.net_namespace_list.find((n) => n.proc_inum === Number(inum[1]));
       if (net) return [net];
@@ -186,14 +188,19 @@ export class Kernel {
     return undefined;
   }
 
-  /** Whether a stored fault selector matches the namespace a callback runs on. */
+  /**
+   * Whether a stored fault selector names the namespace a callback runs on, resolved at that moment
+   * in the order of resolveSelector (contract §9.7): a bound name (the namespace `netns add NAME`
+   * is setting up counts as bound to NAME), init_net, net:[INUM] by its proc inode number now, *.
+   */
   private selects(selector: string, net: Net): boolean {
-    return (
-      selector === '*' ||
-      selector === this.netName(net) ||
-      (selector === 'init_net' && net.serial === 0) ||
-      this.namesOf(net).includes(selector)
-    );
+    const bound = this.nameIndex.get(selector);
+    if (bound !== undefined) return bound === net.serial;
+    if (this.aliases.get(net.serial) === selector) return true;
+    if (selector === 'init_net') return net.serial === 0;
+    const inum = NET_INUM.exec(selector);
+    if (inum) return net.proc_inum === Number(inum[1]);
+    return selector === '*';
   }
 
   /** Gives the namespace the command works on its trace name until endCommand(). */
