@@ -18,16 +18,16 @@ export class StateFileError extends Error {
 
 /** The snapshot at path, or undefined when there is none yet. */
 export function readState(path: string): KernelState | undefined {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT') return undefined;
     throw new StateFileError(path, e.message.replace(/^[A-Z]+: /, '').replace(/, open '.*'$/, ''));
   }
   try {
-    return decodeSnapshot(text);
+    return decodeSnapshot(bytes);
   } catch (err) {
     if (err instanceof SnapshotError) throw new StateFileError(path, err.message);
     throw err;

@@ -7,9 +7,10 @@ import writeFileAtomic from 'write-file-atomic';
 import type { NameEvent } from '../lib/net_namespace.js';
 import type { KernelState } from '../lib/state.js';
 import { journalPath } from './paths.js';
-import { encodeSnapshot } from './snapshot.js';
+import { assertConsistent, encodeSnapshot } from './snapshot.js';
 
 export function writeState(path: string, state: KernelState): void {
+  assertConsistent(state);
   mkdirSync(dirname(path), { recursive: true });
   writeFileAtomic.sync(path, encodeSnapshot(state));
 }
