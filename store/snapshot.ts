@@ -93,10 +93,15 @@ const documentSchema = v.strictObject({
 /** What to do with a state file this ipsim cannot use: it is never overwritten, so the user decides. */
 const WAY_OUT = ' (keep a copy, then run "ipsim reset")';
 
-/** A state file's content that cannot be used; the message ends with the way out. */
+/** Control characters from the file (JSON.parse quotes it, names may hold them) kept to one line. */
+function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A state file's content that cannot be used: one line, ending with the way out. */
 export class SnapshotError extends Error {
   constructor(reason: string) {
-    super(`${reason}${WAY_OUT}`);
+    super(`${oneLine(reason)}${WAY_OUT}`);
     this.name = 'SnapshotError';
   }
 }

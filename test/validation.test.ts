@@ -97,6 +97,20 @@ describe('the cases that crashed, hung or hit a kernel BUG are refused', () => {
     expectRefused(edited(() => {}).replace('"name":"blue"', '"name":"bl\\ud800ue"'), 'kernel.names.0.name: not valid Unicode (a lone surrogate)');
   });
 
+  test('what the file holds is quoted on one line: control characters in a name or at a JSON error are escaped', () => {
+    expectRefused(
+      edited((k) => {
+        k.names[1]!.name = 'a\nb';
+        k.names[0]!.name = 'a\nb';
+      }),
+      'inconsistent: names[1]: "a\\u000ab" appears twice',
+    );
+    writeFileSync(t.state, '{"format":"ipsim-state","version":n\n\u001bull}');
+    expect(run(['netns', 'list']).stderr).toBe(
+      `Error: cannot use state file "${t.state}": not JSON (Unexpected token '\\u000a', ..."version":n\\u000a\\u001bull}" is not valid JSON)${WAY_OUT}\n`,
+    );
+  });
+
   test('a byte order mark is not JSON', () => {
     const content = `\ufeff${edited(() => {})}`;
     writeFileSync(t.state, content);
