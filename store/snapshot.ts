@@ -159,47 +159,51 @@ export function assertConsistent(state: KernelState): void {
  * the first one broken, or undefined. Shapes and bounds are the schema's.
  */
 export function inconsistency(s: KernelState): string | undefined {
-  return netsProblem(s) ?? opsProblem(s) ?? genericProblem(s) ?? refsProblem(s);
+  const serials = new Set<number>();
+  return netsProblem(s, serials) ?? opsProblem(s) ?? perNetProblem(s) ?? refsProblem(s, serials);
 }
 
-/** Serials, inode numbers, nsids: struct net on its own and against the others. */
-function netsProblem(s: KernelState): string | undefined {
+const netAt = (i: number) => `net_namespace_list[${i}]`;
+
+/** Serials, inode numbers, nsids: struct net on its own and against the others; fills serials. */
+function netsProblem(s: KernelState, serials: Set<number>): string | undefined {
   const nets = s.net_namespace_list;
   if (s.initialized !== (nets.length > 0)) return `initialized is ${s.initialized} but net_namespace_list has ${nets.length} namespaces`;
-  const serials = new Set<number>();
   const inums = new Set<number>();
   let lastSerial = -1;
-  for (const [i, net] of nets.entries()) {
-    const at = `net_namespace_list[${i}]`;
+  for (let i = 0; i < nets.length; i += 1) {
+    const net = nets[i]!;
     // net_alloc hands out serials in order and copy_net_ns appends: the list is ascending.
-    if (net.serial <= lastSerial) return `${at}: serial ${net.serial} is not above the previous namespace's ${lastSerial}`;
+    if (net.serial <= lastSerial) return `${netAt(i)}: serial ${net.serial} is not above the previous namespace's ${lastSerial}`;
     lastSerial = net.serial;
     serials.add(net.serial);
-    if (net.serial >= s.next_serial) return `${at}: serial ${net.serial} is not below next_serial ${s.next_serial}`;
-    if ((net.serial === 0) !== (i === 0)) return `${at}: init_net (serial 0) must be first`;
+    if (net.serial >= s.next_serial) return `${netAt(i)}: serial ${net.serial} is not below next_serial ${s.next_serial}`;
+    if ((net.serial === 0) !== (i === 0)) return `${netAt(i)}: init_net (serial 0) must be first`;
     if (net.proc_inum !== null) {
-      if (inums.has(net.proc_inum)) return `${at}: proc_inum ${net.proc_inum} appears twice`;
-      if (net.proc_inum - PROC_DYNAMIC_FIRST < s.proc_reserved) return `${at}: proc_inum ${net.proc_inum} is a reserved index`;
+      if (inums.has(net.proc_inum)) return `${netAt(i)}: proc_inum ${net.proc_inum} appears twice`;
+      if (net.proc_inum - PROC_DYNAMIC_FIRST < s.proc_reserved) return `${netAt(i)}: proc_inum ${net.proc_inum} is a reserved index`;
       inums.add(net.proc_inum);
     }
-    if (net.passive !== 1) return `${at}: passive is ${net.passive}, expected 1`;
-    if (net.gen.len > s.max_gen_ptrs) return `${at}: gen.len ${net.gen.len} exceeds max_gen_ptrs ${s.max_gen_ptrs}`;
+    if (net.passive !== 1) return `${netAt(i)}: passive is ${net.passive}, expected 1`;
+    if (net.gen.len > s.max_gen_ptrs) return `${netAt(i)}: gen.len ${net.gen.len} exceeds max_gen_ptrs ${s.max_gen_ptrs}`;
     let last = -1;
     for (const slot of net.gen.slots) {
-      if (slot.index <= last || slot.index >= net.gen.len) return `${at}: gen slot ${slot.index} out of order or beyond len ${net.gen.len}`;
+      if (slot.index <= last || slot.index >= net.gen.len) return `${netAt(i)}: gen slot ${slot.index} out of order or beyond len ${net.gen.len}`;
       last = slot.index;
     }
     let lastNsid = -1;
     for (const entry of net.nsids) {
-      if (entry.nsid <= lastNsid) return `${at}: nsids not strictly ascending`;
+      if (entry.nsid <= lastNsid) return `${netAt(i)}: nsids not strictly ascending`;
       lastNsid = entry.nsid;
     }
   }
-  for (const [i, net] of nets.entries()) {
+  for (let i = 0; i < nets.length; i += 1) {
+    const nsids = nets[i]!.nsids;
+    if (nsids.length === 0) continue;
     const peers = new Set<number>();
-    for (const entry of net.nsids) {
-      if (!serials.has(entry.peer)) return `net_namespace_list[${i}]: nsid ${entry.nsid} names a namespace that does not exist`;
-      if (peers.has(entry.peer)) return `net_namespace_list[${i}]: two nsids for one peer`;
+    for (const entry of nsids) {
+      if (!serials.has(entry.peer)) return `${netAt(i)}: nsid ${entry.nsid} names a namespace that does not exist`;
+      if (peers.has(entry.peer)) return `${netAt(i)}: two nsids for one peer`;
       peers.add(entry.peer);
     }
   }
@@ -211,8 +215,6 @@ function opsProblem(s: KernelState): string | undefined {
   const opsNames = new Set<string>();
   const ids = new Set<number>();
   let firstDeviceSeen: string | null = null;
-  let netNsOps = false;
-  let loopback = false;
   for (const [i, ops] of s.pernet_list.entries()) {
     const at = `pernet_list[${i}]`;
     if (opsNames.has(ops.name)) return `${at}: ${ops.name} appears twice`;
@@ -229,74 +231,79 @@ function opsProblem(s: KernelState): string | undefined {
       const expected = { name, kind: 'subsys', id: null, size: NET_NS_OPS.size, init: NET_NS_OPS.init, exit: NET_NS_OPS.exit, exit_batch: NET_NS_OPS.exit_batch };
       if (JSON.stringify({ name, kind, id, size, init, exit, exit_batch }) !== JSON.stringify(expected)) return `${at}: net_ns_ops is not the ops net_ns_init registers`;
       if (!s.initialized) return `${at}: net_ns_ops is registered but net_ns_init has not run`;
-      netNsOps = true;
     } else {
       for (const fn of [ops.init, ops.exit, ops.exit_batch]) {
         if (fn !== null && NET_NS_CALLBACKS.has(fn)) return `${at}: ${fn} can only be a callback of net_ns_ops`;
       }
     }
-    if (ops.init === 'loopback_net_init') loopback = true;
     if (ops.fail_init.length > 0 && ops.init === null) return `${at}: ${ops.name} has an init fault but no init callback`;
     if (ops.fail_alloc.length > 0 && (ops.id === null || ops.size === 0)) return `${at}: ${ops.name} has an allocation fault but allocates no generic data`;
   }
   if (s.first_device !== firstDeviceSeen) return `first_device is ${s.first_device ?? 'the list head'}, expected ${firstDeviceSeen ?? 'the list head'}`;
-  for (const [i, net] of s.net_namespace_list.entries()) {
-    // Every live namespace ran every registered init (setup_net, or the registration's ops_init).
-    if ((net.proc_inum !== null) !== netNsOps) {
-      return `net_namespace_list[${i}]: proc_inum is ${net.proc_inum}, but net_ns_ops is ${netNsOps ? '' : 'not '}registered`;
-    }
-    if (loopback && net.loopback_dev === null) return `net_namespace_list[${i}]: loopback_net_init is registered, yet loopback_dev is NULL`;
-  }
   return undefined;
 }
 
 /**
- * net_generic: ops_init fills ptr[id-1] of every live namespace for each registered ops with id and
- * size, and only ops_free or a failed init makes it stale; a data slot names the ops owning its
- * id, with that ops' size. Stale slots may name anything: 3.x leaves the pointer behind.
+ * What every live namespace got from running every registered init (setup_net, or the
+ * registration's ops_init): a proc inode number exactly when net_ns_ops is registered, `lo` when
+ * loopback_net_init is, and live data in ptr[id-1] for each ops with id and size. Only ops_free or
+ * a failed init makes a slot stale; a data slot names the ops owning its id, with that ops' size.
+ * Stale slots may name anything: 3.x leaves the pointer behind.
  */
-function genericProblem(s: KernelState): string | undefined {
+function perNetProblem(s: KernelState): string | undefined {
   const byId = new Map<number, { name: string; size: number }>();
-  for (const ops of s.pernet_list) if (ops.id !== null && ops.size > 0) byId.set(ops.id, ops);
-  for (const [i, net] of s.net_namespace_list.entries()) {
-    const at = `net_namespace_list[${i}]`;
+  let netNsOps = false;
+  let loopback = false;
+  for (const ops of s.pernet_list) {
+    if (ops.id !== null && ops.size > 0) byId.set(ops.id, ops);
+    if (ops.name === NET_NS_OPS.name) netNsOps = true;
+    if (ops.init === 'loopback_net_init') loopback = true;
+  }
+  const nets = s.net_namespace_list;
+  for (let i = 0; i < nets.length; i += 1) {
+    const net = nets[i]!;
+    if ((net.proc_inum !== null) !== netNsOps) {
+      return `${netAt(i)}: proc_inum is ${net.proc_inum}, but net_ns_ops is ${netNsOps ? '' : 'not '}registered`;
+    }
+    if (loopback && net.loopback_dev === null) return `${netAt(i)}: loopback_net_init is registered, yet loopback_dev is NULL`;
     let data = 0;
     for (const slot of net.gen.slots) {
       if (slot.state !== 'data') continue;
       const owner = byId.get(slot.index + 1);
-      if (!owner || owner.name !== slot.ops) return `${at}: ptr[${slot.index}] holds live data of ${slot.ops}, which does not own generic id ${slot.index + 1}`;
-      if (owner.size !== slot.size) return `${at}: ptr[${slot.index}] holds ${slot.size} bytes, ${slot.ops} allocates ${owner.size}`;
+      if (!owner || owner.name !== slot.ops) return `${netAt(i)}: ptr[${slot.index}] holds live data of ${slot.ops}, which does not own generic id ${slot.index + 1}`;
+      if (owner.size !== slot.size) return `${netAt(i)}: ptr[${slot.index}] holds ${slot.size} bytes, ${slot.ops} allocates ${owner.size}`;
       data += 1;
     }
     if (data !== byId.size) {
-      const missing = [...byId].find(([id]) => !net.gen.slots.some((slot) => slot.index === id - 1 && slot.state === 'data'));
-      const [id, ops] = missing!;
-      return `${at}: ptr[${id - 1}] has no data of ${ops.name}, which has generic id ${id} and size ${ops.size}`;
+      const [id, ops] = [...byId].find(([id]) => !net.gen.slots.some((slot) => slot.index === id - 1 && slot.state === 'data'))!;
+      return `${netAt(i)}: ptr[${id - 1}] has no data of ${ops.name}, which has generic id ${id} and size ${ops.size}`;
     }
   }
   return undefined;
 }
 
 /** Names and holders are the references: count is exactly them (init_net has one more). */
-function refsProblem(s: KernelState): string | undefined {
-  const nets = s.net_namespace_list;
-  const serials = new Set(nets.map((net) => net.serial));
+function refsProblem(s: KernelState, serials: ReadonlySet<number>): string | undefined {
   const refs = new Map<number, number>();
   const names = new Set<string>();
-  for (const [i, entry] of s.names.entries()) {
+  for (let i = 0; i < s.names.length; i += 1) {
+    const entry = s.names[i]!;
     if (names.has(entry.name)) return `names[${i}]: "${entry.name}" appears twice`;
     names.add(entry.name);
     if (!serials.has(entry.serial)) return `names[${i}]: "${entry.name}" is bound to a namespace that does not exist`;
     refs.set(entry.serial, (refs.get(entry.serial) ?? 0) + 1);
   }
-  for (const [i, holder] of s.holders.entries()) {
+  for (let i = 0; i < s.holders.length; i += 1) {
+    const holder = s.holders[i]!;
     if (!serials.has(holder.serial)) return `holders[${i}]: holds a namespace that does not exist`;
     refs.set(holder.serial, (refs.get(holder.serial) ?? 0) + 1);
   }
-  for (const [i, net] of nets.entries()) {
+  const nets = s.net_namespace_list;
+  for (let i = 0; i < nets.length; i += 1) {
+    const net = nets[i]!;
     const expected = (refs.get(net.serial) ?? 0) + (net.serial === 0 ? 1 : 0);
-    if (net.count !== expected) return `net_namespace_list[${i}]: count is ${net.count}, expected ${expected} (names and holders)`;
-    if (expected === 0) return `net_namespace_list[${i}]: no name or process holds it, yet cleanup_net has not removed it`;
+    if (net.count !== expected) return `${netAt(i)}: count is ${net.count}, expected ${expected} (names and holders)`;
+    if (expected === 0) return `${netAt(i)}: no name or process holds it, yet cleanup_net has not removed it`;
   }
   return undefined;
 }
