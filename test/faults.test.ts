@@ -71,6 +71,15 @@ describe('a fault selector selects the namespace it names when the callback runs
     expect(inits(r.stdout).at(-1)).toBe('red=-1');
   });
 
+  test('pernet fail --alloc net:[INUM] makes the allocation fail for the namespace that gets that number', () => {
+    expect(run(['pernet', 'register-subsys', 'x_ops', '--id', '--size', '8']).exit).toBe(0);
+    expect(run(['pernet', 'fail', 'x_ops', '--alloc', 'net:[4026531842]']).exit).toBe(0);
+    const r = run(['-j', '--trace', 'netns', 'add', 'red']);
+    expect(r).toMatchObject({ stderr: 'Failed to create a new network namespace "red": Cannot allocate memory\n', exit: 1 });
+    expect(failedAllocs(r.stdout)).toEqual(['red']);
+    expect(run(['netns', 'list']).stdout).toBe('blue\n');
+  });
+
   test('a namespace whose name is gone but a process holds is selected by net:[INUM], no longer by its old name', () => {
     const inner = (selector: string) =>
       `"${process.execPath}" "${IPSIM}" -j --trace pernet register-subsys x_ops --init x_init --fail-init '${selector}' >>${t.dir}/out; echo "exit $?" >>${t.dir}/out`;
