@@ -1,6 +1,6 @@
 // `ipsim pernet`: the kernel's registration API (contract §3) — register_pernet_subsys/device,
 // unregister_pernet_subsys/device, fault injection, and pernet_list itself.
-import { errnoName, parseErrno, strerror } from '../lib/errno.js';
+import { errnoByName, errnoName, parseErrno, strerror } from '../lib/errno.js';
 import { Refused, type OpsSpec } from '../lib/net_namespace.js';
 import type { FailInit, PernetOps } from '../lib/state.js';
 import { Fatal, printJson, type Ctx, type ObjectModule } from './context.js';
@@ -22,19 +22,36 @@ type Sub = 'register-subsys' | 'register-device' | 'unregister-subsys' | 'unregi
 
 const SUBS: readonly Sub[] = ['register-subsys', 'register-device', 'unregister-subsys', 'unregister-device', 'fail', 'list', 'help'];
 
+/** The errno a fault without :ERRNO returns. */
+const ENOMEM = 12;
+
 function sub(word: string): Sub | undefined {
   return SUBS.find((keyword) => matches(word, keyword));
 }
 
-/** NET[:ERRNO]: split at the last ':' only when what follows is an errno (contract §9.7). */
+/**
+ * NET[:ERRNO] (contract §9.7). TAIL, what follows the last ':', decides:
+ * - an errno (parseErrno: a known name, or a decimal 1–4095 without leading zeros): NET is what
+ *   precedes the ':' and must not be empty;
+ * - empty, starting with a digit or a sign, shaped like an errno name (E[A-Z0-9]+) or an errno name
+ *   in another case: a mistyped ERRNO, refused, never taken as part of NET (it could not fire);
+ * - anything else (`net:[INUM]`, a name such as `a:b`): the whole text is NET, and ERRNO is ENOMEM.
+ * A name that itself ends in such a TAIL is written with an explicit ERRNO: `blue:05:ENOMEM`.
+ */
 export function parseFailInit(text: string): FailInit {
   const colon = text.lastIndexOf(':');
-  const tail = colon < 0 ? '' : text.slice(colon + 1);
-  const isErrno = /^E[A-Z0-9]+$/.test(tail) || /^[1-9][0-9]{0,3}$/.test(tail);
-  if (colon < 0 || !isErrno) return { net: text, errno: 12 };
+  if (colon < 0) return { net: text, errno: ENOMEM };
+  const tail = text.slice(colon + 1);
   const errno = parseErrno(tail);
-  if (errno === undefined) throw new Refused(`unknown errno "${tail}"`);
-  return { net: text.slice(0, colon), errno };
+  if (errno !== undefined) {
+    if (colon === 0) throw new Refused(`missing NET before ":${tail}" in "${text}"`);
+    return { net: text.slice(0, colon), errno };
+  }
+  const mistyped = tail === '' || /^[0-9+-]/.test(tail) || /^E[A-Z0-9]+$/.test(tail) || errnoByName(tail.toUpperCase()) !== undefined;
+  if (!mistyped) return { net: text, errno: ENOMEM };
+  throw new Refused(
+    `invalid errno "${tail}" in "${text}": ERRNO is a name such as ENOMEM or a number 1-4095 (a NET ending in ":${tail}" needs an explicit ":ERRNO")`,
+  );
 }
 
 function parseSize(text: string | undefined): number {

@@ -21,9 +21,16 @@ export interface NetGeneric {
   slots: Slot[];
 }
 
-/** net_alloc_generic(): a zeroed array of the current max_gen_ptrs slots. */
-export function net_alloc_generic(max_gen_ptrs: number): NetGeneric {
-  return { len: max_gen_ptrs, slots: [] };
+/**
+ * The longest ptr[] kzalloc can give: past 2^(MAX_ORDER-1) pages (4 MiB on x86_64) 3.10's
+ * kmalloc_large() fails in the page allocator, and the array is len, the rcu_head (3 words in all)
+ * and len pointers.
+ */
+export const MAX_NET_GEN_PTRS = (4 * 1024 * 1024) / 8 - 3;
+
+/** net_alloc_generic(): a zeroed array of len slots, or NULL (undefined) when kzalloc fails. */
+export function net_alloc_generic(len: number): NetGeneric | undefined {
+  return len > MAX_NET_GEN_PTRS ? undefined : { len, slots: [] };
 }
 
 export function slotAt(ng: NetGeneric, index: number): Slot | undefined {

@@ -48,9 +48,11 @@ export interface NameEvent {
 export type NewIdResult = { ok: true; nsid: number } | { ok: false; errno: number; extack: string };
 
 const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A selector naming a namespace by its proc inode number, as readlink /proc/PID/ns/net prints it. */
+const NET_INUM = /^net:\[([1-9][0-9]*)\]$/;
 
 /** net_ns_ops, which net_ns_init() registers and nothing else may. */
-const NET_NS_OPS: OpsSpec = {
+export const NET_NS_OPS: OpsSpec = {
   name: 'net_ns_ops',
   id: false,
   size: 0,
@@ -61,7 +63,7 @@ const NET_NS_OPS: OpsSpec = {
   fail_alloc: [],
 };
 /** Its callbacks, whose effect on the proc IDA only net_ns_ops may have (contract §9.7). */
-const NET_NS_CALLBACKS = new Set([NET_NS_OPS.init, NET_NS_OPS.exit]);
+export const NET_NS_CALLBACKS: ReadonlySet<string | null> = new Set([NET_NS_OPS.init, NET_NS_OPS.exit]);
 
 export function isValidNetnsName(name: string): boolean {
   // iproute2's is_valid_netns_name(): non-empty, at most NAME_MAX bytes, no '/', not . or ..
@@ -177,7 +179,7 @@ export class Kernel {
     const named = this.netByName(selector);
     if (named) return [named];
     if (selector === 'init_net' && this.init_net) return [this.init_net];
-    const inum = /^net:\[(\d+)\]$/.exec(selector);
+    const inum = NET_INUM.exec(selector);
     if (inum) {
       const net = this.state.net_namespace_list.find((n) => n.proc_inum === Number(inum[1]));
       if (net) return [net];
@@ -186,14 +188,19 @@ export class Kernel {
     return undefined;
   }
 
-  /** Whether a stored fault selector matches the namespace a callback runs on. */
+  /**
+   * Whether a stored fault selector names the namespace a callback runs on, resolved at that moment
+   * in the order of resolveSelector (contract §9.7): a bound name (the namespace `netns add NAME`
+   * is setting up counts as bound to NAME), init_net, net:[INUM] by its proc inode number now, *.
+   */
   private selects(selector: string, net: Net): boolean {
-    return (
-      selector === '*' ||
-      selector === this.netName(net) ||
-      (selector === 'init_net' && net.serial === 0) ||
-      this.namesOf(net).includes(selector)
-    );
+    const bound = this.nameIndex.get(selector);
+    if (bound !== undefined) return bound === net.serial;
+    if (this.aliases.get(net.serial) === selector) return true;
+    if (selector === 'init_net') return net.serial === 0;
+    const inum = NET_INUM.exec(selector);
+    if (inum) return net.proc_inum === Number(inum[1]);
+    return selector === '*';
   }
 
   /** Gives the namespace the command works on its trace name until endCommand(). */
@@ -226,7 +233,9 @@ export class Kernel {
     if (this.state.initialized) throw new Refused('net_ns_init() has already run');
     this.touch();
     this.tracer.call('net_ns_init', () => [], () => {
-      const init_net = this.newNet(0, this.net_alloc_generic());
+      const ng = this.net_alloc_generic();
+      if (!ng) throw new KernelPanic('Could not allocate generic netns');
+      const init_net = this.newNet(0, ng);
       const err = this.setup_net(init_net, 'init_user_ns');
       if (err) throw new KernelPanic('Could not setup the initial network namespace');
       this.list_add_tail_rcu(init_net);
@@ -250,10 +259,10 @@ export class Kernel {
     };
   }
 
-  /** net_alloc_generic(): a zeroed ptr[] of the current max_gen_ptrs. */
-  private net_alloc_generic(): Net['gen'] {
+  /** net_alloc_generic(): a zeroed ptr[] of the current max_gen_ptrs, or NULL when kzalloc fails. */
+  private net_alloc_generic(): Net['gen'] | undefined {
     const len = this.state.max_gen_ptrs;
-    return this.tracer.call('net_alloc_generic', () => [], () => net_alloc_generic(len), () => `ng(len=${len})`);
+    return this.tracer.call('net_alloc_generic', () => [], () => net_alloc_generic(len), (ng) => (ng ? `ng(len=${len})` : 'NULL'));
   }
 
   private list_add_tail_rcu(net: Net): void {
@@ -273,6 +282,7 @@ export class Kernel {
         if (id === 0) throw new KernelBug('net_assign_generic: id == 0');
         if (net.gen.len < id) {
           const ng = this.net_alloc_generic();
+          if (!ng) return -ENOMEM;
           ng.slots = net.gen.slots.filter((s) => s.index < net.gen.len);
           net.gen = ng;
         }
@@ -398,19 +408,24 @@ export class Kernel {
     );
   }
 
-  /** net_alloc(): a zeroed struct net with a fresh generic array. */
-  private net_alloc(): Net {
+  /**
+   * net_alloc(): a zeroed struct net with a fresh generic array, or NULL when an allocation fails.
+   * Running out of serials (ipsim's identity for a struct net) fails like its kmem_cache_zalloc.
+   */
+  private net_alloc(): Net | undefined {
     const serial = this.state.next_serial;
     return this.tracer.call(
       'net_alloc',
       () => [],
       () => {
+        const ng = this.net_alloc_generic();
+        if (!ng || !Number.isSafeInteger(serial + 1)) return undefined;
         this.state.next_serial += 1;
         if (this.nextNetAlias !== undefined) this.aliases.set(serial, this.nextNetAlias);
         this.nextNetAlias = undefined;
-        return this.newNet(serial, this.net_alloc_generic());
+        return this.newNet(serial, ng);
       },
-      (net) => this.netName(net),
+      (net) => (net ? this.netName(net) : 'NULL'),
     );
   }
 
@@ -430,6 +445,7 @@ export class Kernel {
           return old_net;
         }
         const net = this.net_alloc();
+        if (!net) return -ENOMEM;
         const rv = this.setup_net(net, user_ns);
         if (rv === 0) {
           this.list_add_tail_rcu(net);

@@ -2,26 +2,40 @@
 // its shape (valibot) and then the kernel's own invariants, so a hand-edited or foreign file is
 // reported instead of being run into a corrupt kernel.
 import * as v from 'valibot';
-import { INITIAL_NET_GEN_PTRS } from '../lib/generic.js';
-import { isValidNetnsName } from '../lib/net_namespace.js';
-import { PROC_DYNAMIC_FIRST } from '../lib/proc_fs.js';
+import { INITIAL_NET_GEN_PTRS, MAX_NET_GEN_PTRS } from '../lib/generic.js';
+import { IDA_MAX_ID } from '../lib/idr.js';
+import { isValidNetnsName, MAX_PROC_RESERVE, NET_NS_CALLBACKS, NET_NS_OPS } from '../lib/net_namespace.js';
+import { PROC_DYNAMIC_FIRST, PROC_MAX_INDEX } from '../lib/proc_fs.js';
 import type { KernelState } from '../lib/state.js';
 
 export const STATE_FORMAT = 'ipsim-state';
 export const STATE_VERSION = 1;
 
+/** PID_MAX_LIMIT (include/linux/threads.h, 64-bit): every pid is below it. */
+const PID_MAX_LIMIT = 4 * 1024 * 1024;
+
+/** In a u-mode regex a surrogate pair is one code point, so only a lone surrogate matches. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+const text = v.pipe(
+  v.string(),
+  v.check((s) => !LONE_SURROGATE.test(s), 'not valid Unicode (a lone surrogate)'),
+);
 const identifier = v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a C identifier'));
 const callback = v.nullable(identifier);
 const selector = v.pipe(
-  v.string(),
+  text,
   v.check((s) => s === '*' || isValidNetnsName(s), 'invalid namespace selector'),
 );
+const pid = v.pipe(count, v.maxValue(PID_MAX_LIMIT - 1));
+/** Field 22 of /proc/PID/stat, or empty when it could not be read. */
+const startTime = v.pipe(v.string(), v.regex(/^[0-9]*$/, 'must be a /proc start time'));
 
 const opsSchema = v.strictObject({
   name: identifier,
   kind: v.picklist(['subsys', 'device']),
-  id: v.nullable(v.pipe(count, v.minValue(1))),
+  id: v.nullable(v.pipe(count, v.minValue(1), v.maxValue(IDA_MAX_ID))),
   size: count,
   init: callback,
   exit: callback,
@@ -32,14 +46,14 @@ const opsSchema = v.strictObject({
 
 const netSchema = v.strictObject({
   serial: count,
-  proc_inum: v.nullable(v.pipe(count, v.minValue(PROC_DYNAMIC_FIRST), v.maxValue(0xffffffff))),
+  proc_inum: v.nullable(v.pipe(count, v.minValue(PROC_DYNAMIC_FIRST), v.maxValue(PROC_DYNAMIC_FIRST + PROC_MAX_INDEX))),
   count,
   passive: count,
-  dev_base_seq: count,
+  dev_base_seq: v.literal(1),
   user_ns: v.literal('init_user_ns'),
   loopback_dev: v.nullable(v.literal('lo')),
   gen: v.strictObject({
-    len: count,
+    len: v.pipe(count, v.minValue(INITIAL_NET_GEN_PTRS), v.maxValue(MAX_NET_GEN_PTRS)),
     slots: v.array(
       v.strictObject({ index: count, ops: identifier, size: v.pipe(count, v.minValue(1)), state: v.picklist(['data', 'stale']) }),
     ),
@@ -48,23 +62,23 @@ const netSchema = v.strictObject({
 });
 
 const kernelSchema = v.strictObject({
-  boot_id: v.pipe(v.string(), v.minLength(1)),
+  boot_id: v.pipe(text, v.minLength(1)),
   next_serial: v.pipe(count, v.minValue(1)),
   initialized: v.boolean(),
-  max_gen_ptrs: v.pipe(count, v.minValue(INITIAL_NET_GEN_PTRS)),
-  proc_reserved: count,
+  max_gen_ptrs: v.pipe(count, v.minValue(INITIAL_NET_GEN_PTRS), v.maxValue(IDA_MAX_ID)),
+  proc_reserved: v.pipe(count, v.maxValue(MAX_PROC_RESERVE)),
   first_device: v.nullable(identifier),
   pernet_list: v.array(opsSchema),
   net_namespace_list: v.array(netSchema),
-  names: v.array(v.strictObject({ name: v.pipe(v.string(), v.check(isValidNetnsName, 'invalid netns name')), serial: count })),
+  names: v.array(v.strictObject({ name: v.pipe(text, v.check(isValidNetnsName, 'invalid netns name')), serial: count })),
   holders: v.array(
     v.strictObject({
-      wrapper_pid: v.pipe(count, v.minValue(1)),
-      wrapper_start: v.string(),
+      wrapper_pid: v.pipe(pid, v.minValue(1)),
+      wrapper_start: startTime,
       // 0 while CMD is being started (the wrapper's liveness stands for it).
-      cmd_pid: count,
-      cmd_start: v.string(),
-      boot_id: v.string(),
+      cmd_pid: pid,
+      cmd_start: startTime,
+      boot_id: text,
       serial: count,
     }),
   ),
@@ -76,9 +90,18 @@ const documentSchema = v.strictObject({
   kernel: kernelSchema,
 });
 
+/** What to do with a state file this ipsim cannot use: it is never overwritten, so the user decides. */
+const WAY_OUT = ' (keep a copy, then run "ipsim reset")';
+
+/** Control characters from the file (JSON.parse quotes it, names may hold them) kept to one line. */
+function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A state file's content that cannot be used: one line, ending with the way out. */
 export class SnapshotError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(reason: string) {
+    super(`${oneLine(reason)}${WAY_OUT}`);
     this.name = 'SnapshotError';
   }
 }
@@ -87,8 +110,17 @@ export function encodeSnapshot(state: KernelState): string {
   return `${JSON.stringify({ format: STATE_FORMAT, version: STATE_VERSION, kernel: state })}\n`;
 }
 
-/** Parses and checks a state file's text; throws SnapshotError saying what is wrong. */
-export function decodeSnapshot(text: string): KernelState {
+/** Fatal, so that invalid UTF-8 is refused rather than read as U+FFFD and written back changed; a BOM is kept, so JSON.parse refuses it. */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Decodes and checks a state file's bytes; throws SnapshotError saying what is wrong. */
+export function decodeSnapshot(bytes: Uint8Array): KernelState {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new SnapshotError('not valid UTF-8');
+  }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -113,45 +145,73 @@ export function decodeSnapshot(text: string): KernelState {
   return state;
 }
 
-/** The invariants every command keeps; the first one broken, or undefined. */
+/**
+ * Run before every write: a command must never leave a state the loader would refuse. The kernel
+ * model keeps these invariants by construction, so a failure is a bug (exit 70), not a refusal.
+ */
+export function assertConsistent(state: KernelState): void {
+  const problem = inconsistency(state);
+  if (problem) throw new Error(`refusing to write an inconsistent state: ${problem}`);
+}
+
+/**
+ * The invariants every command keeps, checked in one pass over each list (no check is quadratic);
+ * the first one broken, or undefined. Shapes and bounds are the schema's.
+ */
 export function inconsistency(s: KernelState): string | undefined {
-  const nets = s.net_namespace_list;
   const serials = new Set<number>();
+  return netsProblem(s, serials) ?? opsProblem(s) ?? perNetProblem(s) ?? refsProblem(s, serials);
+}
+
+const netAt = (i: number) => `net_namespace_list[${i}]`;
+
+/** Serials, inode numbers, nsids: struct net on its own and against the others; fills serials. */
+function netsProblem(s: KernelState, serials: Set<number>): string | undefined {
+  const nets = s.net_namespace_list;
+  if (s.initialized !== (nets.length > 0)) return `initialized is ${s.initialized} but net_namespace_list has ${nets.length} namespaces`;
   const inums = new Set<number>();
-  for (const [i, net] of nets.entries()) {
-    const at = `net_namespace_list[${i}]`;
-    if (serials.has(net.serial)) return `${at}: serial ${net.serial} appears twice`;
+  let lastSerial = -1;
+  for (let i = 0; i < nets.length; i += 1) {
+    const net = nets[i]!;
+    // net_alloc hands out serials in order and copy_net_ns appends: the list is ascending.
+    if (net.serial <= lastSerial) return `${netAt(i)}: serial ${net.serial} is not above the previous namespace's ${lastSerial}`;
+    lastSerial = net.serial;
     serials.add(net.serial);
-    if (net.serial >= s.next_serial) return `${at}: serial ${net.serial} is not below next_serial ${s.next_serial}`;
-    if ((net.serial === 0) !== (i === 0)) return `${at}: init_net (serial 0) must be first`;
+    if (net.serial >= s.next_serial) return `${netAt(i)}: serial ${net.serial} is not below next_serial ${s.next_serial}`;
+    if ((net.serial === 0) !== (i === 0)) return `${netAt(i)}: init_net (serial 0) must be first`;
     if (net.proc_inum !== null) {
-      if (inums.has(net.proc_inum)) return `${at}: proc_inum ${net.proc_inum} appears twice`;
-      if (net.proc_inum - PROC_DYNAMIC_FIRST < s.proc_reserved) return `${at}: proc_inum ${net.proc_inum} is a reserved index`;
+      if (inums.has(net.proc_inum)) return `${netAt(i)}: proc_inum ${net.proc_inum} appears twice`;
+      if (net.proc_inum - PROC_DYNAMIC_FIRST < s.proc_reserved) return `${netAt(i)}: proc_inum ${net.proc_inum} is a reserved index`;
       inums.add(net.proc_inum);
     }
-    if (net.passive !== 1) return `${at}: passive is ${net.passive}, expected 1`;
-    if (net.gen.len > s.max_gen_ptrs) return `${at}: gen.len ${net.gen.len} exceeds max_gen_ptrs ${s.max_gen_ptrs}`;
+    if (net.passive !== 1) return `${netAt(i)}: passive is ${net.passive}, expected 1`;
+    if (net.gen.len > s.max_gen_ptrs) return `${netAt(i)}: gen.len ${net.gen.len} exceeds max_gen_ptrs ${s.max_gen_ptrs}`;
     let last = -1;
     for (const slot of net.gen.slots) {
-      if (slot.index <= last || slot.index >= net.gen.len) return `${at}: gen slot ${slot.index} out of order or beyond len ${net.gen.len}`;
+      if (slot.index <= last || slot.index >= net.gen.len) return `${netAt(i)}: gen slot ${slot.index} out of order or beyond len ${net.gen.len}`;
       last = slot.index;
     }
     let lastNsid = -1;
     for (const entry of net.nsids) {
-      if (entry.nsid <= lastNsid) return `${at}: nsids not strictly ascending`;
+      if (entry.nsid <= lastNsid) return `${netAt(i)}: nsids not strictly ascending`;
       lastNsid = entry.nsid;
     }
   }
-  if (s.initialized !== (nets.length > 0)) return `initialized is ${s.initialized} but net_namespace_list has ${nets.length} namespaces`;
-  for (const [i, net] of nets.entries()) {
+  for (let i = 0; i < nets.length; i += 1) {
+    const nsids = nets[i]!.nsids;
+    if (nsids.length === 0) continue;
     const peers = new Set<number>();
-    for (const entry of net.nsids) {
-      if (!serials.has(entry.peer)) return `net_namespace_list[${i}]: nsid ${entry.nsid} names a namespace that does not exist`;
-      if (peers.has(entry.peer)) return `net_namespace_list[${i}]: two nsids for one peer`;
+    for (const entry of nsids) {
+      if (!serials.has(entry.peer)) return `${netAt(i)}: nsid ${entry.nsid} names a namespace that does not exist`;
+      if (peers.has(entry.peer)) return `${netAt(i)}: two nsids for one peer`;
       peers.add(entry.peer);
     }
   }
+  return undefined;
+}
 
+/** pernet_list: names, ids, the subsys/device split, net_ns_ops, callbacks with effects, faults. */
+function opsProblem(s: KernelState): string | undefined {
   const opsNames = new Set<string>();
   const ids = new Set<number>();
   let firstDeviceSeen: string | null = null;
@@ -166,25 +226,84 @@ export function inconsistency(s: KernelState): string | undefined {
     }
     if (ops.kind === 'device' && firstDeviceSeen === null) firstDeviceSeen = ops.name;
     if (ops.kind === 'subsys' && firstDeviceSeen !== null) return `${at}: subsys ${ops.name} after device ${firstDeviceSeen}`;
+    if (ops.name === NET_NS_OPS.name) {
+      const { name, kind, id, size, init, exit, exit_batch } = ops;
+      const expected = { name, kind: 'subsys', id: null, size: NET_NS_OPS.size, init: NET_NS_OPS.init, exit: NET_NS_OPS.exit, exit_batch: NET_NS_OPS.exit_batch };
+      if (JSON.stringify({ name, kind, id, size, init, exit, exit_batch }) !== JSON.stringify(expected)) return `${at}: net_ns_ops is not the ops net_ns_init registers`;
+      if (!s.initialized) return `${at}: net_ns_ops is registered but net_ns_init has not run`;
+    } else {
+      for (const fn of [ops.init, ops.exit, ops.exit_batch]) {
+        if (fn !== null && NET_NS_CALLBACKS.has(fn)) return `${at}: ${fn} can only be a callback of net_ns_ops`;
+      }
+    }
+    if (ops.fail_init.length > 0 && ops.init === null) return `${at}: ${ops.name} has an init fault but no init callback`;
+    if (ops.fail_alloc.length > 0 && (ops.id === null || ops.size === 0)) return `${at}: ${ops.name} has an allocation fault but allocates no generic data`;
   }
   if (s.first_device !== firstDeviceSeen) return `first_device is ${s.first_device ?? 'the list head'}, expected ${firstDeviceSeen ?? 'the list head'}`;
+  return undefined;
+}
 
+/**
+ * What every live namespace got from running every registered init (setup_net, or the
+ * registration's ops_init): a proc inode number exactly when net_ns_ops is registered, `lo` when
+ * loopback_net_init is, and live data in ptr[id-1] for each ops with id and size. Only ops_free or
+ * a failed init makes a slot stale; a data slot names the ops owning its id, with that ops' size.
+ * Stale slots may name anything: 3.x leaves the pointer behind.
+ */
+function perNetProblem(s: KernelState): string | undefined {
+  const byId = new Map<number, { name: string; size: number }>();
+  let netNsOps = false;
+  let loopback = false;
+  for (const ops of s.pernet_list) {
+    if (ops.id !== null && ops.size > 0) byId.set(ops.id, ops);
+    if (ops.name === NET_NS_OPS.name) netNsOps = true;
+    if (ops.init === 'loopback_net_init') loopback = true;
+  }
+  const nets = s.net_namespace_list;
+  for (let i = 0; i < nets.length; i += 1) {
+    const net = nets[i]!;
+    if ((net.proc_inum !== null) !== netNsOps) {
+      return `${netAt(i)}: proc_inum is ${net.proc_inum}, but net_ns_ops is ${netNsOps ? '' : 'not '}registered`;
+    }
+    if (loopback && net.loopback_dev === null) return `${netAt(i)}: loopback_net_init is registered, yet loopback_dev is NULL`;
+    let data = 0;
+    for (const slot of net.gen.slots) {
+      if (slot.state !== 'data') continue;
+      const owner = byId.get(slot.index + 1);
+      if (!owner || owner.name !== slot.ops) return `${netAt(i)}: ptr[${slot.index}] holds live data of ${slot.ops}, which does not own generic id ${slot.index + 1}`;
+      if (owner.size !== slot.size) return `${netAt(i)}: ptr[${slot.index}] holds ${slot.size} bytes, ${slot.ops} allocates ${owner.size}`;
+      data += 1;
+    }
+    if (data !== byId.size) {
+      const [id, ops] = [...byId].find(([id]) => !net.gen.slots.some((slot) => slot.index === id - 1 && slot.state === 'data'))!;
+      return `${netAt(i)}: ptr[${id - 1}] has no data of ${ops.name}, which has generic id ${id} and size ${ops.size}`;
+    }
+  }
+  return undefined;
+}
+
+/** Names and holders are the references: count is exactly them (init_net has one more). */
+function refsProblem(s: KernelState, serials: ReadonlySet<number>): string | undefined {
   const refs = new Map<number, number>();
   const names = new Set<string>();
-  for (const [i, entry] of s.names.entries()) {
+  for (let i = 0; i < s.names.length; i += 1) {
+    const entry = s.names[i]!;
     if (names.has(entry.name)) return `names[${i}]: "${entry.name}" appears twice`;
     names.add(entry.name);
     if (!serials.has(entry.serial)) return `names[${i}]: "${entry.name}" is bound to a namespace that does not exist`;
     refs.set(entry.serial, (refs.get(entry.serial) ?? 0) + 1);
   }
-  for (const [i, holder] of s.holders.entries()) {
+  for (let i = 0; i < s.holders.length; i += 1) {
+    const holder = s.holders[i]!;
     if (!serials.has(holder.serial)) return `holders[${i}]: holds a namespace that does not exist`;
     refs.set(holder.serial, (refs.get(holder.serial) ?? 0) + 1);
   }
-  for (const [i, net] of nets.entries()) {
+  const nets = s.net_namespace_list;
+  for (let i = 0; i < nets.length; i += 1) {
+    const net = nets[i]!;
     const expected = (refs.get(net.serial) ?? 0) + (net.serial === 0 ? 1 : 0);
-    if (net.count !== expected) return `net_namespace_list[${i}]: count is ${net.count}, expected ${expected} (names and holders)`;
-    if (expected === 0) return `net_namespace_list[${i}]: no name or process holds it, yet cleanup_net has not removed it`;
+    if (net.count !== expected) return `${netAt(i)}: count is ${net.count}, expected ${expected} (names and holders)`;
+    if (expected === 0) return `${netAt(i)}: no name or process holds it, yet cleanup_net has not removed it`;
   }
   return undefined;
 }

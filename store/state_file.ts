@@ -8,12 +8,12 @@ import { decodeSnapshot, SnapshotError } from './snapshot.js';
 
 export { StateFileError } from './errors.js';
 
-/** The state file's text, or undefined when there is none; a FIFO, a device or a directory is refused at once. */
-function readText(path: string): string | undefined {
+/** The state file's bytes (decoded strictly by decodeSnapshot), or undefined when there is none; a FIFO, a device or a directory is refused at once. */
+function readBytes(path: string): Buffer | undefined {
   const file = openRegular(path, 'use state file');
   if (file === undefined) return undefined;
   try {
-    return readFileSync(file.fd, 'utf8');
+    return readFileSync(file.fd);
   } catch (err) {
     throw fsFailure(err, path, 'use state file');
   } finally {
@@ -23,10 +23,10 @@ function readText(path: string): string | undefined {
 
 /** The snapshot at path, or undefined when there is none yet. */
 export function readState(path: string): KernelState | undefined {
-  const text = readText(path);
-  if (text === undefined) return undefined;
+  const bytes = readBytes(path);
+  if (bytes === undefined) return undefined;
   try {
-    return decodeSnapshot(text);
+    return decodeSnapshot(bytes);
   } catch (err) {
     if (err instanceof SnapshotError) throw new StateFileError(path, err.message);
     throw err;

@@ -33,7 +33,7 @@ import type { KernelState } from '../lib/state.js';
 import { errnoCode, errnoError, fsFailure } from './errors.js';
 import { journalPath, lockPath, makeDir, openRegular, parseTempName, resolveState, tempPath } from './paths.js';
 import { isAlive } from './procfs.js';
-import { encodeSnapshot } from './snapshot.js';
+import { assertConsistent, encodeSnapshot } from './snapshot.js';
 
 /** Past this size the journal is cut to its newer half: monitors only ever read its end. */
 const JOURNAL_LIMIT = 256 * 1024;
@@ -207,6 +207,8 @@ export function appendJournal(path: string, events: readonly NameEvent[]): void 
  * and the journal are as they were.
  */
 export function writeState(path: string, state: KernelState, events: readonly NameEvent[] = []): void {
+  // A command never leaves a state the loader would refuse: a failure here is a bug (exit 70).
+  assertConsistent(state);
   const file = resolveState(path);
   const action = 'write state file';
   const dir = dirname(file);

@@ -62,7 +62,7 @@ describe('a state file that is not a valid ipsim state', () => {
   test.each([
     ['not JSON', '{"format":', /^Error: cannot use state file ".*state\.json": not JSON \(/],
     ['another document', '{"hello":"world"}\n', /^Error: cannot use state file ".*state\.json": not an ipsim state: /],
-    ['an unknown version', '{"format":"ipsim-state","version":99,"kernel":{}}\n', /: unknown format version 99 \(this ipsim reads version 1\)\n$/],
+    ['an unknown version', '{"format":"ipsim-state","version":99,"kernel":{}}\n', /: unknown format version 99 \(this ipsim reads version 1\) \(keep a copy, then run "ipsim reset"\)\n$/],
   ])('%s: one line naming the path and the problem, exit 1, file kept', (_what, content, message) => {
     writeFileSync(t.state, content);
     for (const args of [['netns', 'list'], ['netns', 'add', 'blue'], ['pernet', 'register-subsys', 'x']]) {
@@ -83,7 +83,7 @@ describe('a state file that is not a valid ipsim state', () => {
     writeFileSync(t.state, content);
     const run = ipsim(['netns', 'list'], { state: t.state });
     expect(run).toMatchObject({ stdout: '', exit: 1 });
-    expect(run.stderr).toMatch(/: inconsistent: net_namespace_list\[1\]: count is 7, expected 1 \(names and holders\)\n$/);
+    expect(run.stderr).toMatch(/: inconsistent: net_namespace_list\[1\]: count is 7, expected 1 \(names and holders\) \(keep a copy, then run "ipsim reset"\)\n$/);
     expect(readFileSync(t.state, 'utf8')).toBe(content);
   });
 

@@ -1,0 +1,233 @@
+// Loading a state file (contract §8): every number is bounded by what the kernel model allows and
+// every cross-reference is checked, so a file that loads can be run without a crash, a hang or a
+// kernel BUG; a refusal is one line that names the way out, and the file is left as it was. A
+// command never writes what the loader would refuse.
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KernelState } from '../lib/state.js';
+import { decodeSnapshot } from '../store/snapshot.js';
+import { writeState } from '../store/write.js';
+import { ipsim, tempDir } from './helpers/cli.js';
+
+let t: ReturnType<typeof tempDir>;
+beforeEach(() => {
+  t = tempDir();
+});
+afterEach(() => t.cleanup());
+
+const run = (args: readonly string[]) => ipsim(args, { state: t.state });
+const WAY_OUT = ' (keep a copy, then run "ipsim reset")';
+
+/** A seed boot with blue and red added and g_ops (id 1, 8 bytes of data per namespace) registered. */
+function base(): { format: string; version: number; kernel: KernelState } {
+  for (const args of [
+    ['netns', 'add', 'blue'],
+    ['netns', 'add', 'red'],
+    ['pernet', 'register-subsys', 'g_ops', '--id', '--size', '8', '--init', 'g_init', '--exit', 'g_exit'],
+  ]) {
+    expect(run(args).exit).toBe(0);
+  }
+  return JSON.parse(readFileSync(t.state, 'utf8'));
+}
+
+/** Each command refuses the file with exactly this reason, exit 1, one line, and leaves it alone. */
+function expectRefused(content: string | Buffer, reason: string): void {
+  writeFileSync(t.state, content);
+  for (const args of [['netns', 'list'], ['show', 'gen'], ['netns', 'add', 'x'], ['pernet', 'unregister-subsys', 'g_ops']]) {
+    expect(run(args)).toEqual({ stdout: '', stderr: `Error: cannot use state file "${t.state}": ${reason}${WAY_OUT}\n`, exit: 1, signal: null });
+    expect(readFileSync(t.state)).toEqual(Buffer.from(content));
+  }
+}
+
+function edited(edit: (k: KernelState) => void): string {
+  const doc = base();
+  edit(doc.kernel);
+  return JSON.stringify(doc);
+}
+
+describe('the cases that crashed, hung or hit a kernel BUG are refused', () => {
+  test('a huge proc_reserved (a V8 fatal error in show ids) is beyond the 65536 proc reserve allows', () => {
+    expectRefused(
+      edited((k) => {
+        k.proc_reserved = 200_000_000;
+        k.net_namespace_list.forEach((net, i) => (net.proc_inum = 0xf0000000 + 200_000_000 + i));
+      }),
+      'kernel.proc_reserved: Invalid value: Expected <=65536 but received 200000000',
+    );
+  });
+
+  test('max_gen_ptrs above the highest id the IDA hands out is refused', () => {
+    expectRefused(edited((k) => (k.max_gen_ptrs = 2 ** 31)), 'kernel.max_gen_ptrs: Invalid value: Expected <=2147483647 but received 2147483648');
+  });
+
+  test('a generic array longer than kzalloc can allocate (4 MiB) is refused', () => {
+    expectRefused(
+      edited((k) => {
+        k.max_gen_ptrs = 1e9;
+        k.net_namespace_list[1]!.gen.len = 1e9;
+      }),
+      'kernel.net_namespace_list.1.gen.len: Invalid value: Expected <=524285 but received 1000000000',
+    );
+  });
+
+  test('a huge max_gen_ptrs that ids can reach loads, and netns add fails in net_alloc_generic instead of allocating it', () => {
+    writeFileSync(t.state, edited((k) => (k.max_gen_ptrs = 1e9)));
+    const r = run(['--trace', 'netns', 'add', 'x']);
+    expect(r.stderr).toBe('Failed to create a new network namespace "x": Cannot allocate memory\n');
+    expect(r.exit).toBe(1);
+    expect(r.stdout).toContain('    net_alloc_generic() = NULL\n');
+    expect(run(['netns', 'list']).stdout).toBe('red\nblue\n');
+  });
+
+  test('a generic data slot missing for an ops with id and size (a kernel BUG in unregister) is refused', () => {
+    expectRefused(
+      edited((k) => (k.net_namespace_list[1]!.gen.slots = [])),
+      'inconsistent: net_namespace_list[1]: ptr[0] has no data of g_ops, which has generic id 1 and size 8',
+    );
+  });
+
+  test('invalid UTF-8 in a name is refused, not rewritten', () => {
+    const bytes = Buffer.from(edited(() => {}).replace('"name":"blue"', '"name":"bl\u0001ue"'));
+    bytes[bytes.indexOf(1)] = 0xff;
+    expectRefused(bytes, 'not valid UTF-8');
+  });
+
+  test('a lone surrogate escaped in a name is refused', () => {
+    expectRefused(edited(() => {}).replace('"name":"blue"', '"name":"bl\\ud800ue"'), 'kernel.names.0.name: not valid Unicode (a lone surrogate)');
+  });
+
+  test('what the file holds is quoted on one line: control characters in a name or at a JSON error are escaped', () => {
+    expectRefused(
+      edited((k) => {
+        k.names[1]!.name = 'a\nb';
+        k.names[0]!.name = 'a\nb';
+      }),
+      'inconsistent: names[1]: "a\\u000ab" appears twice',
+    );
+    writeFileSync(t.state, '{"format":"ipsim-state","version":n\n\u001bull}');
+    expect(run(['netns', 'list']).stderr).toBe(
+      `Error: cannot use state file "${t.state}": not JSON (Unexpected token '\\u000a', ..."version":n\\u000a\\u001bull}" is not valid JSON)${WAY_OUT}\n`,
+    );
+  });
+
+  test('a byte order mark is not JSON', () => {
+    const content = `\ufeff${edited(() => {})}`;
+    writeFileSync(t.state, content);
+    expect(run(['netns', 'list']).stderr).toMatch(/: not JSON \(.*\) \(keep a copy, then run "ipsim reset"\)\n$/);
+  });
+});
+
+describe('every cross-reference and model bound is checked', () => {
+  test.each<[string, (k: KernelState) => void, string]>([
+    [
+      'a data slot of an ops that does not own that id',
+      (k) => (k.net_namespace_list[1]!.gen.slots[0]!.ops = 'other_ops'),
+      'inconsistent: net_namespace_list[1]: ptr[0] holds live data of other_ops, which does not own generic id 1',
+    ],
+    [
+      'a data slot of another size than its ops allocates',
+      (k) => (k.net_namespace_list[2]!.gen.slots[0]!.size = 16),
+      'inconsistent: net_namespace_list[2]: ptr[0] holds 16 bytes, g_ops allocates 8',
+    ],
+    [
+      'a stale slot where the owner of the id has live data',
+      (k) => (k.net_namespace_list[0]!.gen.slots[0]!.state = 'stale'),
+      'inconsistent: net_namespace_list[0]: ptr[0] has no data of g_ops, which has generic id 1 and size 8',
+    ],
+    [
+      'namespaces out of creation order',
+      (k) => k.net_namespace_list.push(k.net_namespace_list.splice(1, 1)[0]!),
+      'inconsistent: net_namespace_list[2]: serial 1 is not above the previous namespace\'s 2',
+    ],
+    [
+      'a serial at next_serial',
+      (k) => (k.next_serial = 2),
+      'inconsistent: net_namespace_list[2]: serial 2 is not below next_serial 2',
+    ],
+    [
+      'a namespace without a proc inode while net_ns_ops is registered',
+      (k) => (k.net_namespace_list[1]!.proc_inum = null),
+      'inconsistent: net_namespace_list[1]: proc_inum is null, but net_ns_ops is registered',
+    ],
+    [
+      'net_ns_ops with other callbacks',
+      (k) => (k.pernet_list[0]!.exit = null),
+      'inconsistent: pernet_list[0]: net_ns_ops is not the ops net_ns_init registers',
+    ],
+    [
+      'net_ns_net_init as another ops\' callback',
+      (k) => (k.pernet_list.find((o) => o.name === 'g_ops')!.init = 'net_ns_net_init'),
+      'inconsistent: pernet_list[2]: net_ns_net_init can only be a callback of net_ns_ops',
+    ],
+    [
+      'no loopback device while loopback_net_init is registered',
+      (k) => (k.net_namespace_list[2]!.loopback_dev = null),
+      'inconsistent: net_namespace_list[2]: loopback_net_init is registered, yet loopback_dev is NULL',
+    ],
+    [
+      'an init fault on an ops without init',
+      (k) => k.pernet_list.find((o) => o.name === 'default_device_ops')!.fail_init.push({ net: 'blue', errno: 12 }),
+      'inconsistent: pernet_list[4]: default_device_ops has an init fault but no init callback',
+    ],
+    [
+      'an allocation fault on an ops without generic data',
+      (k) => k.pernet_list.find((o) => o.name === 'netdev_net_ops')!.fail_alloc.push('*'),
+      'inconsistent: pernet_list[1]: netdev_net_ops has an allocation fault but allocates no generic data',
+    ],
+    [
+      'a generic id beyond max_gen_ptrs',
+      (k) => (k.pernet_list.find((o) => o.name === 'g_ops')!.id = 14),
+      'inconsistent: pernet_list[2]: generic id 14 exceeds max_gen_ptrs 13',
+    ],
+    ['a dev_base_seq setup_net never sets', (k) => (k.net_namespace_list[1]!.dev_base_seq = 2), 'kernel.net_namespace_list.1.dev_base_seq: Invalid type: Expected 1 but received 2'],
+    [
+      'a generic array shorter than net_alloc_generic makes',
+      (k) => (k.net_namespace_list[1]!.gen.len = 12),
+      'kernel.net_namespace_list.1.gen.len: Invalid value: Expected >=13 but received 12',
+    ],
+    [
+      'a pid above PID_MAX_LIMIT',
+      (k) => {
+        k.holders.push({ wrapper_pid: 2 ** 40, wrapper_start: '1', cmd_pid: 0, cmd_start: '', boot_id: k.boot_id, serial: 1 });
+        k.net_namespace_list[1]!.count += 1;
+      },
+      'kernel.holders.0.wrapper_pid: Invalid value: Expected <=4194303 but received 1099511627776',
+    ],
+    [
+      'a start time that is not one',
+      (k) => {
+        k.holders.push({ wrapper_pid: 1, wrapper_start: 'soon', cmd_pid: 0, cmd_start: '', boot_id: k.boot_id, serial: 1 });
+        k.net_namespace_list[1]!.count += 1;
+      },
+      'kernel.holders.0.wrapper_start: must be a /proc start time',
+    ],
+    ['a proc inode number past 32 bits', (k) => (k.net_namespace_list[1]!.proc_inum = 2 ** 32), 'kernel.net_namespace_list.1.proc_inum: Invalid value: Expected <=4294967295 but received 4294967296'],
+    ['an nsid past INT_MAX', (k) => k.net_namespace_list[0]!.nsids.push({ nsid: 2 ** 31, peer: 1 }), 'kernel.net_namespace_list.0.nsids.0.nsid: Invalid value: Expected <=2147483647 but received 2147483648'],
+  ])('%s', (_what, edit, reason) => {
+    expectRefused(edited(edit), reason);
+  });
+});
+
+describe('limits the kernel model reaches fail as allocations', () => {
+  test('with no serial left for a struct net, netns add fails in net_alloc (-ENOMEM)', () => {
+    writeFileSync(t.state, edited((k) => (k.next_serial = Number.MAX_SAFE_INTEGER)));
+    expect(run(['netns', 'add', 'x'])).toMatchObject({ stderr: 'Failed to create a new network namespace "x": Cannot allocate memory\n', exit: 1 });
+    expect(run(['netns', 'list']).stdout).toBe('red\nblue\n');
+  });
+});
+
+describe('a command never writes a state the loader would refuse', () => {
+  test('writeState checks the invariants first and writes nothing when one is broken (a bug: exit 70 at the top)', () => {
+    const doc = base();
+    const state = decodeSnapshot(readFileSync(t.state));
+    state.net_namespace_list[1]!.count = 5;
+    const path = join(t.dir, 'new.json');
+    expect(() => writeState(path, state)).toThrow(
+      'refusing to write an inconsistent state: net_namespace_list[1]: count is 5, expected 1 (names and holders)',
+    );
+    expect(existsSync(path)).toBe(false);
+    writeState(path, doc.kernel);
+    expect(decodeSnapshot(readFileSync(path))).toEqual(doc.kernel);
+  });
+});
