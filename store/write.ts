@@ -230,9 +230,8 @@ export function writeState(path: string, state: KernelState, events: readonly Na
     throw fsFailure(err, file, action);
   }
   try {
-    syncDir(dir);
     // After the rename (contract §9.8): a monitor's reader that reacts to an event finds the state.
-    if (events.length > 0) appendJournal(file, events);
+    appendJournal(file, events);
   } catch (err) {
     // Put the old state back (or none, if there was none): the command failed as a whole.
     try {
@@ -244,4 +243,9 @@ export function writeState(path: string, state: KernelState, events: readonly Na
     throw fsFailure(err, file, action);
   }
   if (backup !== undefined) unlinkQuietly(backup);
+  try {
+    syncDir(dir);
+  } catch (err) {
+    throw fsFailure(err, dir, 'write directory');
+  }
 }
