@@ -15,11 +15,11 @@
 // - Every wait ends: a lock path that is not a regular file (a FIFO, a directory, a symlink) is
 //   refused at once, and a lock without a valid line is abandoned once this waiter has seen the
 //   same content for the grace period, whatever its mtime says.
-import { closeSync, constants, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errnoCode, errnoError, fsFailure } from './errors.js';
-import { lockPath as lockOf, makeDir, nonce, openRegular, resolveState, tempPath } from './paths.js';
+import { lockPath as lockOf, makeDir, nonce, readRegular, resolveState, tempPath } from './paths.js';
 import { isAlive, selfIdentity } from './procfs.js';
 
 export interface Lock {
@@ -43,15 +43,7 @@ function ownLine(): string {
  * (a FIFO, a directory, a symlink) is refused: no wait for it would ever end.
  */
 function readContent(file: string): string | undefined {
-  const lock = openRegular(file, 'use lock', constants.O_RDONLY, true);
-  if (lock === undefined) return undefined;
-  try {
-    return readFileSync(lock.fd, 'utf8');
-  } catch (e) {
-    throw fsFailure(e, file, 'use lock');
-  } finally {
-    closeSync(lock.fd);
-  }
+  return readRegular(file, 'use lock', true)?.toString('utf8');
 }
 
 function unlinkIfExists(file: string): void {

@@ -1,6 +1,6 @@
 // Where the state lives (contract §1), the files beside it (its lock, its journal §9.8, the
 // temporary files of writers), and the file a symlinked state really is.
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { errnoCode, errnoError, fsFailure, StateFileError } from './errors.js';
@@ -95,6 +95,19 @@ export function openRegular(file: string, action: string, flags = constants.O_RD
   } catch (err) {
     closeSync(fd);
     throw fsFailure(err, file, action);
+  }
+}
+
+/** The bytes of an existing regular file of the state (see openRegular), undefined when it does not exist. */
+export function readRegular(file: string, action: string, noFollow = false): Buffer | undefined {
+  const found = openRegular(file, action, constants.O_RDONLY, noFollow);
+  if (found === undefined) return undefined;
+  try {
+    return readFileSync(found.fd);
+  } catch (err) {
+    throw fsFailure(err, file, action);
+  } finally {
+    closeSync(found.fd);
   }
 }
 

@@ -1,29 +1,17 @@
 // Reading the state file (and removing it, for reset). Writing lives in store/write.ts, loaded
 // only by commands that change something.
-import { closeSync, readFileSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import type { KernelState } from '../lib/state.js';
 import { errnoCode, fsFailure, StateFileError } from './errors.js';
-import { journalPath, openRegular, resolveState } from './paths.js';
+import { journalPath, readRegular, resolveState } from './paths.js';
 import { decodeSnapshot, SnapshotError } from './snapshot.js';
 
 export { StateFileError } from './errors.js';
 
-/** The state file's bytes (decoded strictly by decodeSnapshot), or undefined when there is none; a FIFO, a device or a directory is refused at once. */
-function readBytes(path: string): Buffer | undefined {
-  const file = openRegular(path, 'use state file');
-  if (file === undefined) return undefined;
-  try {
-    return readFileSync(file.fd);
-  } catch (err) {
-    throw fsFailure(err, path, 'use state file');
-  } finally {
-    closeSync(file.fd);
-  }
-}
-
 /** The snapshot at path, or undefined when there is none yet. */
 export function readState(path: string): KernelState | undefined {
-  const bytes = readBytes(path);
+  // A FIFO, a device or a directory is refused at once; the bytes are decoded strictly.
+  const bytes = readRegular(path, 'use state file');
   if (bytes === undefined) return undefined;
   try {
     return decodeSnapshot(bytes);

@@ -278,14 +278,20 @@ describe('acquireLock', () => {
     expect(lockLeftovers(dir)).toEqual([]);
   });
 
-  test('an old lock file without a valid line is abandoned; a young one is waited for', async () => {
+  /** A lock file without a valid line, dated `mtimeOffsetMs` from now. */
+  function unreadableLock(content: string, mtimeOffsetMs: number): { dir: string; state: string; lockPath: string } {
     const { dir, state } = freshState();
     mkdirSync(dir, { recursive: true });
     const lockPath = `${state}.lock`;
-    writeFileSync(lockPath, '');
-    // Dated in the future, it stays "young" however slowly this test runs.
-    const future = new Date(Date.now() + 600_000);
-    utimesSync(lockPath, future, future);
+    writeFileSync(lockPath, content);
+    const mtime = new Date(Date.now() + mtimeOffsetMs);
+    utimesSync(lockPath, mtime, mtime);
+    return { dir, state, lockPath };
+  }
+
+  test('an old lock file without a valid line is abandoned; a young one is waited for', async () => {
+    // Dated in the future, it stays young for the grace period this waiter measures (1 s).
+    const { dir, state, lockPath } = unreadableLock('', 600_000);
     let acquired = false;
     const acquiring = acquireLock(state).then((l) => ((acquired = true), l));
     await new Promise((r) => setTimeout(r, 200));
@@ -298,12 +304,7 @@ describe('acquireLock', () => {
   });
 
   test('an unreadable lock dated in the future is abandoned after the grace period, measured by the waiter', async () => {
-    const { dir, state } = freshState();
-    mkdirSync(dir, { recursive: true });
-    const lockPath = `${state}.lock`;
-    writeFileSync(lockPath, 'garbage');
-    const future = new Date(Date.now() + 3_600_000);
-    utimesSync(lockPath, future, future);
+    const { dir, state } = unreadableLock('garbage', 3_600_000);
     const t0 = performance.now();
     const lock = await acquireLock(state);
     const waited = performance.now() - t0;
