@@ -2,9 +2,9 @@
 // directory, so it follows the journal of name events that every writer appends beside the state
 // file. It only reads: no lock, no load, no boot, no reaping, so it never slows down or changes
 // what it reports on.
-import { closeSync, fstatSync, openSync, readSync, watch, type FSWatcher } from 'node:fs';
+import { closeSync, fstatSync, readSync, watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
-import { journalPath } from '../store/paths.js';
+import { journalPath, openRegular } from '../store/paths.js';
 import type { Ctx } from './context.js';
 
 /** The contract asks for 100 ms or less: watching alone misses events (and a missing directory). */
@@ -45,14 +45,9 @@ function readRange(fd: number, start: number, end: number): Buffer {
   return buf.subarray(0, done);
 }
 
-/** The journal opened for one poll, or undefined when it does not exist. */
+/** The journal opened for one poll, or undefined when it does not exist; a FIFO, a directory or an unreadable journal is a StateFileError. */
 function openJournal(path: string): number | undefined {
-  try {
-    return openSync(path, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  return openRegular(path, 'use journal')?.fd;
 }
 
 /**

@@ -80,6 +80,14 @@ describe('a state or lock that is not a regular file is refused at once', () => 
     // A command that changes nothing takes no lock, so it still works.
     expect(ipsim(['netns', 'list'], { state: t.state })).toMatchObject({ stdout: 'blue\n', exit: 0 });
   });
+
+  test.each([
+    ['a FIFO', (p: string) => mkfifo(p), 'not a regular file'],
+    ['a directory', (p: string) => mkdirSync(p), 'Is a directory'],
+  ])('%s as the journal: netns monitor refuses it at once', (_what, make, reason) => {
+    make(`${t.state}.events`);
+    refused(ipsim(['netns', 'monitor'], { state: t.state }), `Error: cannot use journal "${t.state}.events": ${reason}`);
+  });
 });
 
 describe('environment errors: one line naming the path and the reason, exit 1, the state as it was', () => {
