@@ -86,15 +86,21 @@ async function deadIdentity(): Promise<{ pid: number; startTime: string }> {
 }
 
 /**
- * A real zombie: sh starts a background `sleep 0`, prints its pid, and execs a long sleep, which
- * never waits for children; once the short sleep exits it stays a zombie until the parent dies.
+ * A real zombie: perl forks a child that exits at once, prints its pid and sleeps without ever
+ * calling wait(), so the child stays a zombie until the parent dies. (A shell may reap a background
+ * job itself before it execs, so it cannot be relied on to leave one.)
  */
 async function zombie(): Promise<{ pid: number; startTime: string; parent: ChildProcess }> {
-  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const parent = spawn('perl', ['-e', '$| = 1; my $p = fork(); exit 0 if $p == 0; print "$p\\n"; sleep 60'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const pid = await new Promise<number>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
   for (let i = 0; i < 500 && procStat(pid)?.state !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10));
   const stat = procStat(pid);
-  if (stat?.state !== 'Z' || stat.ppid !== parent.pid) throw new Error(`no zombie: ${JSON.stringify(stat)}`);
+  if (stat?.state !== 'Z' || stat.ppid !== parent.pid) {
+    parent.kill('SIGKILL');
+    throw new Error(`no zombie: ${JSON.stringify(stat)}`);
+  }
   return { pid, startTime: stat.startTime, parent };
 }
 
