@@ -6,7 +6,7 @@
 import { INITIAL_NET_GEN_PTRS, KernelBug, net_alloc_generic, net_generic, storeSlot, type Slot } from './generic.js';
 import { Ida } from './idr.js';
 import { proc_alloc_inum, proc_free_inum, PROC_DYNAMIC_FIRST } from './proc_fs.js';
-import type { FailInit, Holder, KernelState, Net, OpsKind, PernetOps } from './state.js';
+import type { FailInit, Holder, KernelState, Net, NetnsName, NsidEntry, OpsKind, PernetOps } from './state.js';
 import { formatRet, Tracer } from './trace.js';
 
 export const CLONE_NEWNET = 0x40000000;
@@ -42,6 +42,19 @@ export interface FaultChange {
 export interface NameEvent {
   ev: 'add' | 'delete';
   name: string;
+}
+
+/**
+ * What the engine's walks touched since the kernel was loaded: the suite checks with these, not
+ * with timers, that an operation's work is linear in what the kernel touches (contract §9.1).
+ */
+export interface EngineWork {
+  /** Namespaces visited by a walk: a list, a cleanup batch, an ops' exit or free list, an nsid table. */
+  nets: number;
+  /** pernet_operations visited by a walk over pernet_list. */
+  ops: number;
+  /** Entries copied into a rebuilt list, table or index. */
+  moved: number;
 }
 
 /** The result of rtnl_net_newid(): 0, or the extack the kernel sets. */
@@ -95,13 +108,29 @@ export class Kernel {
   dirty = false;
   readonly nameEvents: NameEvent[] = [];
 
+  readonly work: EngineWork = { nets: 0, ops: 0, moved: 0 };
+
+  /**
+   * net_namespace_list and /run/netns are kept as insertion-ordered maps, so that unlinking one
+   * entry costs O(1) as list_del_rcu does; state.net_namespace_list and state.names are views
+   * of them, rebuilt on the first read after an unlink (a read walks the whole list anyway).
+   */
   private readonly netBySerial = new Map<number, Net>();
+  private netList: Net[] | undefined;
+  private readonly nameEntries = new Map<string, NetnsName>();
+  private nameList: NetnsName[] | undefined;
   private readonly opsByName = new Map<string, PernetOps>();
   private readonly namesBySerial = new Map<number, string[]>();
-  private readonly nameIndex = new Map<string, number>();
+  /** For each namespace, the namespaces whose nsid table has an entry for it (unhash_nsid's walk). */
+  private readonly nsidHolders = new Map<number, Set<Net>>();
+  /** peernet2id's lookup, per table (an idr lookup in the kernel); a changed table is a new key. */
+  private readonly nsidByPeer = new WeakMap<NsidEntry[], Map<number, number>>();
   private readonly net_generic_ids: Ida;
   private proc_inum_ida: Ida;
-  /** __put_net() inserts at the head, so cleanup_net() sees the last put first. */
+  /**
+   * __put_net() adds at the head of cleanup_list; this array holds it tail first, so appending is
+   * O(1) and cleanup_net() reads it backwards.
+   */
   private cleanup_list: Net[] = [];
   /** Trace names a command gives its namespaces (contract §4: the name it adds or deletes). */
   private readonly aliases = new Map<number, string>();
@@ -113,19 +142,43 @@ export class Kernel {
     tracer = new Tracer(),
   ) {
     this.tracer = tracer;
-    for (const net of state.net_namespace_list) this.netBySerial.set(net.serial, net);
+    const nets = state.net_namespace_list;
+    const names = state.names;
+    const inums: number[] = [];
+    for (const net of nets) {
+      this.netBySerial.set(net.serial, net);
+      if (net.proc_inum !== null) inums.push(net.proc_inum - PROC_DYNAMIC_FIRST);
+      for (const entry of net.nsids) this.holdsNsid(net, entry.peer);
+    }
     for (const ops of state.pernet_list) this.opsByName.set(ops.name, ops);
-    for (const entry of state.names) {
-      this.nameIndex.set(entry.name, entry.serial);
-      const names = this.namesBySerial.get(entry.serial);
-      if (names) names.push(entry.name);
+    for (const entry of names) {
+      this.nameEntries.set(entry.name, entry);
+      const bound = this.namesBySerial.get(entry.serial);
+      if (bound) bound.push(entry.name);
       else this.namesBySerial.set(entry.serial, [entry.name]);
     }
+    this.netList = nets;
+    this.nameList = names;
+    Object.defineProperty(state, 'net_namespace_list', { configurable: true, enumerable: true, get: () => this.netNamespaceList() });
+    Object.defineProperty(state, 'names', { configurable: true, enumerable: true, get: () => this.runNetnsList() });
     this.net_generic_ids = new Ida(state.pernet_list.flatMap((ops) => (ops.id === null ? [] : [ops.id])));
-    this.proc_inum_ida = new Ida(
-      state.net_namespace_list.flatMap((net) => (net.proc_inum === null ? [] : [net.proc_inum - PROC_DYNAMIC_FIRST])),
-      state.proc_reserved,
-    );
+    this.proc_inum_ida = new Ida(inums, state.proc_reserved);
+  }
+
+  private netNamespaceList(): Net[] {
+    if (!this.netList) {
+      this.netList = [...this.netBySerial.values()];
+      this.work.moved += this.netList.length;
+    }
+    return this.netList;
+  }
+
+  private runNetnsList(): NetnsName[] {
+    if (!this.nameList) {
+      this.nameList = [...this.nameEntries.values()];
+      this.work.moved += this.nameList.length;
+    }
+    return this.nameList;
   }
 
   // ---------------------------------------------------------------- lookups and names
@@ -144,8 +197,8 @@ export class Kernel {
 
   /** The namespace a /run/netns name is bound to. */
   netByName(name: string): Net | undefined {
-    const serial = this.nameIndex.get(name);
-    return serial === undefined ? undefined : this.netBySerial.get(serial);
+    const entry = this.nameEntries.get(name);
+    return entry === undefined ? undefined : this.netBySerial.get(entry.serial);
   }
 
   /** Bound names of a namespace, oldest first. */
@@ -258,8 +311,17 @@ export class Kernel {
 
   private list_add_tail_rcu(net: Net): void {
     this.tracer.leaf('list_add_tail_rcu', () => [this.netName(net), 'net_namespace_list']);
-    this.state.net_namespace_list.push(net);
     this.netBySerial.set(net.serial, net);
+    this.netList?.push(net);
+  }
+
+  private list_del_rcu(net: Net): void {
+    this.tracer.leaf('list_del_rcu', () => [this.netName(net)]);
+    this.netBySerial.delete(net.serial);
+    // The newest namespace goes without a rebuild of the view (as -all delete's batch ends).
+    const view = this.netList;
+    if (view && view[view.length - 1] === net) view.pop();
+    else this.netList = undefined;
   }
 
   // ---------------------------------------------------------------- ops_init and friends
@@ -310,6 +372,7 @@ export class Kernel {
     this.tracer.call('ops_exit_list', () => [ops.name, this.names(nets)], () => {
       if (ops.exit) {
         const exit = ops.exit;
+        this.work.nets += nets.length;
         for (const net of nets) this.callExit(ops, exit, net);
       }
       if (ops.exit_batch) this.tracer.exitBatch(ops.exit_batch, ops.name, () => nets.map((net) => this.netName(net)));
@@ -320,6 +383,7 @@ export class Kernel {
   private ops_free_list(ops: PernetOps, nets: readonly Net[]): void {
     this.tracer.call('ops_free_list', () => [ops.name, this.names(nets)], () => {
       if (!ops.size || ops.id === null) return;
+      this.work.nets += nets.length;
       for (const net of nets) this.ops_free(ops, ops.id, net);
     });
   }
@@ -384,6 +448,7 @@ export class Kernel {
         net.user_ns = user_ns;
         const list = this.state.pernet_list;
         for (let k = 0; k < list.length; k += 1) {
+          this.work.ops += 1;
           const error = this.ops_init(list[k]!, net);
           if (error < 0) {
             const done = list.slice(0, k).reverse();
@@ -478,7 +543,7 @@ export class Kernel {
 
   private __put_net(net: Net): void {
     this.tracer.leaf('__put_net', () => [this.netName(net)]);
-    this.cleanup_list.unshift(net);
+    this.cleanup_list.push(net);
   }
 
   /** The netns workqueue: one cleanup_net() over everything queued since it last ran. */
@@ -488,22 +553,22 @@ export class Kernel {
 
   /** cleanup_net(): unlink the batch, exit phase in reverse pernet order, free phase, then drop each. */
   private cleanup_net(): void {
-    const kill = this.cleanup_list;
+    const kill = this.cleanup_list.reverse();
     this.cleanup_list = [];
     this.tracer.call('cleanup_net', () => [], () => {
+      const tables = new Set<Net>();
       for (const net of kill) {
-        this.tracer.leaf('list_del_rcu', () => [this.netName(net)]);
-        this.unhash_nsid(net);
+        this.work.nets += 1;
+        this.list_del_rcu(net);
+        this.unhash_nsid(net, tables);
       }
-      const dying = new Set(kill);
-      this.state.net_namespace_list = this.state.net_namespace_list.filter((net) => !dying.has(net));
+      this.prune_nsids(tables);
       const reversed = [...this.state.pernet_list].reverse();
+      this.work.ops += 2 * reversed.length;
       for (const ops of reversed) this.ops_exit_list(ops, kill);
       for (const ops of reversed) this.ops_free_list(ops, kill);
-      for (const net of kill) {
-        this.net_drop_ns(net);
-        this.netBySerial.delete(net.serial);
-      }
+      this.work.nets += kill.length;
+      for (const net of kill) this.net_drop_ns(net);
     });
   }
 
@@ -579,6 +644,7 @@ export class Kernel {
         const initialised: Net[] = [];
         if (ops.init || (ops.id !== null && ops.size)) {
           for (const net of this.state.net_namespace_list) {
+            this.work.nets += 1;
             const error = this.ops_init(ops, net);
             if (error) {
               this.list_del(ops);
@@ -600,6 +666,7 @@ export class Kernel {
     this.tracer.leaf('list_add_tail', () => [ops.name, listHead(before)]);
     const list = this.state.pernet_list;
     const at = before === null ? -1 : list.findIndex((o) => o.name === before);
+    this.work.ops += at === -1 ? 0 : at + 1;
     if (at === -1) list.push(ops);
     else list.splice(at, 0, ops);
     this.opsByName.set(ops.name, ops);
@@ -696,9 +763,11 @@ export class Kernel {
 
   /** Binds a name to a namespace; the caller has already given the name its reference. */
   bindName(name: string, net: Net): void {
+    if (this.nameEntries.has(name)) throw new Error(`internal error: ${name} is already bound`);
     this.touch();
-    this.state.names.push({ name, serial: net.serial });
-    this.nameIndex.set(name, net.serial);
+    const entry = { name, serial: net.serial };
+    this.nameEntries.set(name, entry);
+    this.nameList?.push(entry);
     const names = this.namesBySerial.get(net.serial);
     if (names) names.push(name);
     else this.namesBySerial.set(net.serial, [name]);
@@ -709,14 +778,12 @@ export class Kernel {
     const net = this.netByName(name);
     if (!net) throw new Refused(`${name} is not bound`);
     this.touch();
-    const list = this.state.names;
-    for (let i = list.length - 1; i >= 0; i -= 1) {
-      if (list[i]!.name === name) {
-        list.splice(i, 1);
-        break;
-      }
-    }
-    this.nameIndex.delete(name);
+    const entry = this.nameEntries.get(name);
+    this.nameEntries.delete(name);
+    // -all delete unbinds newest first: each is the view's last entry.
+    const view = this.nameList;
+    if (view && view[view.length - 1] === entry) view.pop();
+    else this.nameList = undefined;
     const names = this.namesBySerial.get(net.serial)!;
     names.splice(names.indexOf(name), 1);
     if (names.length === 0) this.namesBySerial.delete(net.serial);
@@ -758,13 +825,22 @@ export class Kernel {
 
   /** peernet2id(net, peer): the id net has for peer, or -1 (NETNSA_NSID_NOT_ASSIGNED). */
   peernet2id(net: Net, peer: Net): number {
-    return net.nsids.find((e) => e.peer === peer.serial)?.nsid ?? -1;
+    const table = net.nsids;
+    if (table.length === 0) return -1;
+    let byPeer = this.nsidByPeer.get(table);
+    if (!byPeer) {
+      byPeer = new Map(table.map((e) => [e.peer, e.nsid]));
+      this.work.moved += table.length;
+      this.nsidByPeer.set(table, byPeer);
+    }
+    return byPeer.get(peer.serial) ?? -1;
   }
 
   /** The peer net knows as nsid, if that peer is alive. */
   peerById(net: Net, nsid: number): Net | undefined {
-    const entry = net.nsids.find((e) => e.nsid === nsid);
-    return entry === undefined ? undefined : this.netBySerial.get(entry.peer);
+    const table = net.nsids;
+    const at = nsidIndex(table, nsid);
+    return table[at]?.nsid === nsid ? this.netBySerial.get(table[at]!.peer) : undefined;
   }
 
   /** rtnl_net_newid(): assigns nsid (or, at -1, the lowest free) in net's table to peer; ids never change. */
@@ -773,7 +849,7 @@ export class Kernel {
     const table = net.nsids;
     let nsid = reqid;
     if (reqid >= 0) {
-      if (table.some((e) => e.nsid === reqid)) return { ok: false, errno: EEXIST, extack: 'The specified nsid is already used' };
+      if (table[nsidIndex(table, reqid)]?.nsid === reqid) return { ok: false, errno: EEXIST, extack: 'The specified nsid is already used' };
     } else {
       nsid = 0;
       for (const e of table) {
@@ -783,18 +859,43 @@ export class Kernel {
     }
     this.touch();
     this.tracer.leaf('alloc_netid', () => [this.netName(net), this.netName(peer), String(reqid)], nsid);
-    const at = table.findIndex((e) => e.nsid > nsid);
-    table.splice(at === -1 ? table.length : at, 0, { nsid, peer: peer.serial });
+    table.splice(nsidIndex(table, nsid), 0, { nsid, peer: peer.serial });
+    this.nsidByPeer.delete(table);
+    this.holdsNsid(net, peer.serial);
     return { ok: true, nsid };
   }
 
-  /** unhash_nsid(net): forget net in every live table and drop its own. */
-  private unhash_nsid(net: Net): void {
+  private holdsNsid(net: Net, peer: number): void {
+    const holders = this.nsidHolders.get(peer);
+    if (holders) holders.add(net);
+    else this.nsidHolders.set(peer, new Set([net]));
+  }
+
+  /**
+   * unhash_nsid(net): forget net in every live table and drop its own. The kernel walks every
+   * namespace; here only the tables that hold net are visited, and they are collected in `tables`
+   * so that cleanup_net prunes each once however many of its peers the batch kills.
+   */
+  private unhash_nsid(net: Net, tables: Set<Net>): void {
     this.tracer.leaf('unhash_nsid', () => [this.netName(net)]);
-    for (const other of this.state.net_namespace_list) {
-      if (other.nsids.length > 0) other.nsids = other.nsids.filter((e) => e.peer !== net.serial);
+    const holders = this.nsidHolders.get(net.serial);
+    if (holders) {
+      this.work.nets += holders.size;
+      for (const other of holders) tables.add(other);
+      this.nsidHolders.delete(net.serial);
     }
+    for (const entry of net.nsids) this.nsidHolders.get(entry.peer)?.delete(net);
+    this.work.nets += net.nsids.length;
     net.nsids = [];
+    tables.delete(net);
+  }
+
+  /** The second half of unhash_nsid over a cleanup batch: each table loses its dead peers at once. */
+  private prune_nsids(tables: ReadonlySet<Net>): void {
+    for (const net of tables) {
+      net.nsids = net.nsids.filter((e) => this.netBySerial.has(e.peer));
+      this.work.moved += net.nsids.length;
+    }
   }
 
   // ---------------------------------------------------------------- boot profile directives
@@ -821,6 +922,18 @@ export class Kernel {
 
 /** Large enough for any real boot's /proc entries; keeps `show ids` printable. */
 export const MAX_PROC_RESERVE = 65536;
+
+/** Where nsid goes in a table kept ascending by nsid: the first entry not below it. */
+function nsidIndex(table: readonly NsidEntry[], nsid: number): number {
+  let lo = 0;
+  let hi = table.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (table[mid]!.nsid < nsid) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 /** A list position as the trace shows it: the head, or the node of the ops it names. */
 function listHead(before: string | null): string {
