@@ -53,7 +53,7 @@ export interface EngineWork {
   nets: number;
   /** pernet_operations visited by a walk over pernet_list. */
   ops: number;
-  /** Entries copied into a rebuilt list, table or index. */
+  /** Entries copied or moved: into a rebuilt list, table or index, or by reordering a list. */
   moved: number;
 }
 
@@ -554,15 +554,14 @@ export class Kernel {
   /** cleanup_net(): unlink the batch, exit phase in reverse pernet order, free phase, then drop each. */
   private cleanup_net(): void {
     const kill = this.cleanup_list.reverse();
+    this.work.moved += kill.length;
     this.cleanup_list = [];
     this.tracer.call('cleanup_net', () => [], () => {
-      const tables = new Set<Net>();
       for (const net of kill) {
         this.work.nets += 1;
         this.list_del_rcu(net);
-        this.unhash_nsid(net, tables);
+        this.unhash_nsid(net);
       }
-      this.prune_nsids(tables);
       const reversed = [...this.state.pernet_list].reverse();
       this.work.ops += 2 * reversed.length;
       for (const ops of reversed) this.ops_exit_list(ops, kill);
@@ -873,29 +872,46 @@ export class Kernel {
 
   /**
    * unhash_nsid(net): forget net in every live table and drop its own. The kernel walks every
-   * namespace; here only the tables that hold net are visited, and they are collected in `tables`
-   * so that cleanup_net prunes each once however many of its peers the batch kills.
+   * namespace; here only the tables that hold net are visited (nsidHolders), and each drops its
+   * dead peers in one pass when next read, however many die before that (pruneOnRead).
    */
-  private unhash_nsid(net: Net, tables: Set<Net>): void {
+  private unhash_nsid(net: Net): void {
     this.tracer.leaf('unhash_nsid', () => [this.netName(net)]);
     const holders = this.nsidHolders.get(net.serial);
     if (holders) {
       this.work.nets += holders.size;
-      for (const other of holders) tables.add(other);
+      for (const other of holders) this.pruneOnRead(other);
       this.nsidHolders.delete(net.serial);
     }
-    for (const entry of net.nsids) this.nsidHolders.get(entry.peer)?.delete(net);
-    this.work.nets += net.nsids.length;
+    const own = net.nsids;
+    this.work.nets += own.length;
+    for (const entry of own) this.nsidHolders.get(entry.peer)?.delete(net);
     net.nsids = [];
-    tables.delete(net);
   }
 
-  /** The second half of unhash_nsid over a cleanup batch: each table loses its dead peers at once. */
-  private prune_nsids(tables: ReadonlySet<Net>): void {
-    for (const net of tables) {
-      net.nsids = net.nsids.filter((e) => this.netBySerial.has(e.peer));
-      this.work.moved += net.nsids.length;
-    }
+  /**
+   * Turns net.nsids into a getter that filters out the peers no longer on net_namespace_list and
+   * then puts the filtered array back as a plain property: removing an entry costs O(1), and the
+   * table is rebuilt once, by whatever reads it next (a lookup, `list-id`, the state file).
+   */
+  private pruneOnRead(net: Net): void {
+    const desc = Object.getOwnPropertyDescriptor(net, 'nsids');
+    if (!desc || desc.get) return;
+    const table = desc.value as NsidEntry[];
+    const settle = (value: NsidEntry[]): void => {
+      Object.defineProperty(net, 'nsids', { configurable: true, enumerable: true, writable: true, value });
+    };
+    Object.defineProperty(net, 'nsids', {
+      configurable: true,
+      enumerable: true,
+      get: () => {
+        const live = table.filter((e) => this.netBySerial.has(e.peer));
+        this.work.moved += live.length;
+        settle(live);
+        return live;
+      },
+      set: settle,
+    });
   }
 
   // ---------------------------------------------------------------- boot profile directives
