@@ -117,16 +117,15 @@ export class Kernel {
    */
   private readonly netBySerial = new Map<number, Net>();
   private netList: Net[] | undefined;
-  private readonly nameEntries = new Map<string, NetnsName>();
+  private nameIndex: { byName: Map<string, NetnsName>; bySerial: Map<number, string[]> } | undefined;
   private nameList: NetnsName[] | undefined;
   private readonly opsByName = new Map<string, PernetOps>();
-  private readonly namesBySerial = new Map<number, string[]>();
   /** For each namespace, the namespaces whose nsid table has an entry for it (unhash_nsid's walk). */
   private readonly nsidHolders = new Map<number, Set<Net>>();
   /** peernet2id's lookup, per table (an idr lookup in the kernel); a changed table is a new key. */
   private readonly nsidByPeer = new WeakMap<NsidEntry[], Map<number, number>>();
   private readonly net_generic_ids: Ida;
-  private proc_inum_ida: Ida;
+  private procIda: Ida | undefined;
   /**
    * __put_net() adds at the head of cleanup_list; this array holds it tail first, so appending is
    * O(1) and cleanup_net() reads it backwards.
@@ -143,26 +142,42 @@ export class Kernel {
   ) {
     this.tracer = tracer;
     const nets = state.net_namespace_list;
-    const names = state.names;
-    const inums: number[] = [];
     for (const net of nets) {
       this.netBySerial.set(net.serial, net);
-      if (net.proc_inum !== null) inums.push(net.proc_inum - PROC_DYNAMIC_FIRST);
       for (const entry of net.nsids) this.holdsNsid(net, entry.peer);
     }
     for (const ops of state.pernet_list) this.opsByName.set(ops.name, ops);
-    for (const entry of names) {
-      this.nameEntries.set(entry.name, entry);
-      const bound = this.namesBySerial.get(entry.serial);
-      if (bound) bound.push(entry.name);
-      else this.namesBySerial.set(entry.serial, [entry.name]);
-    }
     this.netList = nets;
-    this.nameList = names;
+    this.nameList = state.names;
     Object.defineProperty(state, 'net_namespace_list', { configurable: true, enumerable: true, get: () => this.netNamespaceList() });
     Object.defineProperty(state, 'names', { configurable: true, enumerable: true, get: () => this.runNetnsList() });
     this.net_generic_ids = new Ida(state.pernet_list.flatMap((ops) => (ops.id === null ? [] : [ops.id])));
-    this.proc_inum_ida = new Ida(inums, state.proc_reserved);
+  }
+
+  /** The name indexes, built at their first use: `netns list` and `show` need neither. */
+  private get bound(): { byName: Map<string, NetnsName>; bySerial: Map<number, string[]> } {
+    if (!this.nameIndex) {
+      const byName = new Map<string, NetnsName>();
+      const bySerial = new Map<number, string[]>();
+      for (const entry of this.runNetnsList()) {
+        byName.set(entry.name, entry);
+        const bound = bySerial.get(entry.serial);
+        if (bound) bound.push(entry.name);
+        else bySerial.set(entry.serial, [entry.name]);
+      }
+      this.nameIndex = { byName, bySerial };
+    }
+    return this.nameIndex;
+  }
+
+  /** The proc IDA, rebuilt at its first use from the live namespaces' inode numbers. */
+  private get proc_inum_ida(): Ida {
+    if (!this.procIda) {
+      const inums: number[] = [];
+      for (const net of this.netBySerial.values()) if (net.proc_inum !== null) inums.push(net.proc_inum - PROC_DYNAMIC_FIRST);
+      this.procIda = new Ida(inums, this.state.proc_reserved);
+    }
+    return this.procIda;
   }
 
   private netNamespaceList(): Net[] {
@@ -175,7 +190,7 @@ export class Kernel {
 
   private runNetnsList(): NetnsName[] {
     if (!this.nameList) {
-      this.nameList = [...this.nameEntries.values()];
+      this.nameList = [...this.bound.byName.values()];
       this.work.moved += this.nameList.length;
     }
     return this.nameList;
@@ -197,13 +212,13 @@ export class Kernel {
 
   /** The namespace a /run/netns name is bound to. */
   netByName(name: string): Net | undefined {
-    const entry = this.nameEntries.get(name);
+    const entry = this.bound.byName.get(name);
     return entry === undefined ? undefined : this.netBySerial.get(entry.serial);
   }
 
   /** Bound names of a namespace, oldest first. */
   namesOf(net: Net): readonly string[] {
-    return this.namesBySerial.get(net.serial) ?? [];
+    return this.bound.bySerial.get(net.serial) ?? [];
   }
 
   /** /run/netns as readdir() on tmpfs returns it: newest first. */
@@ -220,7 +235,7 @@ export class Kernel {
     if (net.serial === 0) return 'init_net';
     const alias = this.aliases.get(net.serial);
     if (alias !== undefined) return alias;
-    const names = this.namesBySerial.get(net.serial);
+    const names = this.bound.bySerial.get(net.serial);
     if (names && names.length > 0) return names[0]!;
     return `net:[${net.proc_inum ?? '?'}]`;
   }
@@ -762,14 +777,15 @@ export class Kernel {
 
   /** Binds a name to a namespace; the caller has already given the name its reference. */
   bindName(name: string, net: Net): void {
-    if (this.nameEntries.has(name)) throw new Error(`internal error: ${name} is already bound`);
+    const { byName, bySerial } = this.bound;
+    if (byName.has(name)) throw new Error(`internal error: ${name} is already bound`);
     this.touch();
     const entry = { name, serial: net.serial };
-    this.nameEntries.set(name, entry);
+    byName.set(name, entry);
     this.nameList?.push(entry);
-    const names = this.namesBySerial.get(net.serial);
+    const names = bySerial.get(net.serial);
     if (names) names.push(name);
-    else this.namesBySerial.set(net.serial, [name]);
+    else bySerial.set(net.serial, [name]);
   }
 
   /** Unbinds a name and drops its reference. */
@@ -777,15 +793,16 @@ export class Kernel {
     const net = this.netByName(name);
     if (!net) throw new Refused(`${name} is not bound`);
     this.touch();
-    const entry = this.nameEntries.get(name);
-    this.nameEntries.delete(name);
+    const { byName, bySerial } = this.bound;
+    const entry = byName.get(name);
+    byName.delete(name);
     // -all delete unbinds newest first: each is the view's last entry.
     const view = this.nameList;
     if (view && view[view.length - 1] === entry) view.pop();
     else this.nameList = undefined;
-    const names = this.namesBySerial.get(net.serial)!;
+    const names = bySerial.get(net.serial)!;
     names.splice(names.indexOf(name), 1);
-    if (names.length === 0) this.namesBySerial.delete(net.serial);
+    if (names.length === 0) bySerial.delete(net.serial);
     this.put_net(net);
   }
 
@@ -924,7 +941,7 @@ export class Kernel {
     }
     this.touch();
     this.state.proc_reserved = count;
-    this.proc_inum_ida = new Ida([], count);
+    this.procIda = new Ida([], count);
   }
 
   /** The allocators as `show ids` prints them. */
