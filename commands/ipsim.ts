@@ -2,7 +2,7 @@
 // command needs is imported when that command runs, so --version and --help stay cheap.
 // bin/ipsim runs this file's bundle, dist/ipsim.cjs (build.mjs; README "Speed").
 import { fileURLToPath } from 'node:url';
-import { colorEnabled, createOutput, fdSink, isTerminal } from '../ui/output.js';
+import { BrokenPipe, colorEnabled, createOutput, fdSink, isTerminal } from '../ui/output.js';
 import { parseGlobalOptions } from './ip_options.js';
 import { USAGE, VERSION } from './usage.js';
 
@@ -30,6 +30,7 @@ export async function cli(): Promise<void> {
       status = await main(process.argv.slice(2), process.env, out, PROFILES_DIR);
     }
   } catch (err) {
+    if (err instanceof BrokenPipe) process.exit(141); // as main() does: the reader went away.
     try {
       out.err(`ipsim: internal error: ${(err as Error).message}\n`);
     } catch {

@@ -47,11 +47,11 @@ describe('the code cache', () => {
 
   test('a same-length change to the bundle runs the new code, and the cache is made again', () => {
     const text = readFileSync(bundle(), 'latin1');
-    expect(text).toContain('VERSION = "0.1.0"');
-    writeFileSync(bundle(), text.replace('VERSION = "0.1.0"', 'VERSION = "9.9.9"'), 'latin1');
+    expect(text.split('"0.1.0"')).toHaveLength(2);
+    writeFileSync(bundle(), text.replace('"0.1.0"', '"9.9.9"'), 'latin1');
     expect(run(['--version'])).toEqual({ stdout: 'ipsim 9.9.9\n', stderr: '', exit: 0 });
     const cache = readFileSync(cacheFile());
-    expect(cache.subarray(0, text.length).toString('latin1')).toContain('VERSION = "9.9.9"');
+    expect(cache.subarray(0, text.length).toString('latin1')).toContain('"9.9.9"');
   });
 
   test("a cache V8 rejects (another Node's, say) is replaced by one this Node accepts", () => {
