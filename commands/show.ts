@@ -4,7 +4,7 @@ import type { Kernel } from '../lib/net_namespace.js';
 import type { Net } from '../lib/state.js';
 import { renderGen, renderIds, renderLists, renderNet, type GenView, type NetView } from '../ui/figures.js';
 import { Fatal, printJson, type Ctx, type ObjectModule } from './context.js';
-import { parseOptions } from './options.js';
+import { parseOperands } from './options.js';
 import { matches } from './utils.js';
 
 export const SHOW_USAGE = 'Usage: ipsim show { gen [NET] | net [NET] | lists | ids }\nNET := NAME | init_net | net:[INUM] | *\n';
@@ -124,7 +124,7 @@ const show: ObjectModule = {
       throw new Fatal();
     }
     const takesNet = sub === 'gen' || sub === 'net';
-    const { operands } = await parseOptions(ctx, sub, args.slice(1), (cmd) => (takesNet ? cmd.argument('[net]') : cmd));
+    const operands = await parseOperands(ctx, sub, args.slice(1), takesNet ? '[net]' : undefined);
     switch (sub) {
       case 'gen':
         return show_gen(ctx, operands[0]);

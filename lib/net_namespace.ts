@@ -405,14 +405,14 @@ export class Kernel {
 
   /** ops_free(ops, net): kfree(net_generic(net, *ops->id)); the pointer stays, stale. */
   private ops_free(ops: PernetOps, id: number, net: Net): void {
-    this.tracer.free(ops.name, this.netName(net));
+    this.tracer.free(ops.name, () => this.netName(net));
     net_generic(net.gen, id).state = 'stale';
   }
 
   // ---------------------------------------------------------------- callbacks
 
   private callInit(ops: PernetOps, fn: string, net: Net): number {
-    return this.tracer.init(fn, ops.name, this.netName(net), () => {
+    return this.tracer.init(fn, ops.name, () => this.netName(net), () => {
       const fault = ops.fail_init.find((f) => this.selects(f.net, net));
       if (fault) return -fault.errno;
       switch (fn) {
@@ -428,7 +428,7 @@ export class Kernel {
   }
 
   private callExit(ops: PernetOps, fn: string, net: Net): void {
-    this.tracer.exit(fn, ops.name, this.netName(net), () => {
+    this.tracer.exit(fn, ops.name, () => this.netName(net), () => {
       if (fn === 'net_ns_net_exit') this.net_ns_net_exit(net);
     });
   }
