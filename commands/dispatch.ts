@@ -75,7 +75,7 @@ export async function runLine(ctx: Ctx, argv: string[], printTrace: boolean): Pr
       kernel.drainNetnsWq();
       kernel.endCommand();
     }
-    if (printTrace) await printCommandTrace(ctx);
+    if (printTrace && ctx.tracer.enabled) await printCommandTrace(ctx);
     ctx.tracer.enabled = tracing;
   }
 }

@@ -275,7 +275,8 @@ export class Kernel {
   }
 
   endCommand(): void {
-    this.aliases.clear();
+    // Map.prototype.clear allocates a new table even for an empty map: a batch line pays it once.
+    if (this.aliases.size > 0) this.aliases.clear();
     this.nextNetAlias = undefined;
   }
 
