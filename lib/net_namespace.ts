@@ -144,7 +144,7 @@ export class Kernel {
     const nets = state.net_namespace_list;
     for (const net of nets) {
       this.netBySerial.set(net.serial, net);
-      for (const entry of net.nsids) this.holdsNsid(net, entry.peer);
+      if (net.nsids.length > 0) for (const entry of net.nsids) this.holdsNsid(net, entry.peer);
     }
     for (const ops of state.pernet_list) this.opsByName.set(ops.name, ops);
     this.netList = nets;
@@ -221,13 +221,15 @@ export class Kernel {
     return this.bound.bySerial.get(net.serial) ?? [];
   }
 
-  /** /run/netns as readdir() on tmpfs returns it: newest first. */
-  *readdir(): Generator<{ name: string; net: Net }> {
+  /** /run/netns as readdir() on tmpfs returns it: newest first. An array: a loop runs once, cold. */
+  readdir(): { name: string; net: Net }[] {
     const names = this.state.names;
+    const out: { name: string; net: Net }[] = [];
     for (let i = names.length - 1; i >= 0; i -= 1) {
       const entry = names[i]!;
-      yield { name: entry.name, net: this.netBySerial.get(entry.serial)! };
+      out.push({ name: entry.name, net: this.netBySerial.get(entry.serial)! });
     }
+    return out;
   }
 
   /** How JSON and traces name a namespace (contract §4). */

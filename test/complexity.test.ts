@@ -40,7 +40,7 @@ function assignNsids(kernel: Kernel, n: number): void {
 
 /** `-all netns delete`: every name unbound newest first, then one cleanup_net. */
 function deleteAll(kernel: Kernel): void {
-  for (const { name } of [...kernel.readdir()]) releaseName(kernel, name);
+  for (const { name } of kernel.readdir()) releaseName(kernel, name);
   drain(kernel);
 }
 
@@ -109,7 +109,7 @@ describe('work linear in what the kernel touches (contract §9.1)', () => {
     const init_net = kernel.init_net!;
     let ids: number[] = [];
     const work = workOf(kernel, () => {
-      ids = [...kernel.readdir()].map(({ net }) => kernel.peernet2id(init_net, net));
+      ids = kernel.readdir().map(({ net }) => kernel.peernet2id(init_net, net));
     });
     expect(work).toEqual({ nets: 0, ops: 0, moved: n });
     expect(ids).toEqual(Array.from({ length: n }, (_, i) => n - 1 - i));
