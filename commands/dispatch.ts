@@ -17,11 +17,20 @@ const MODULES: Readonly<Record<string, () => Promise<ObjectModule>>> = {
   reset: async () => (await import('./reset.js')).default,
 };
 
+/** Modules already loaded: a batch's lines look their object up twice each, without a new import. */
+const loaded = new Map<string, ObjectModule>();
+
 /** The module of an object word, or undefined for an object ipsim does not have. */
 async function moduleFor(word: string): Promise<ObjectModule | undefined> {
   const object = matchObject(word);
   const load = object === undefined ? undefined : MODULES[object];
-  return load ? load() : undefined;
+  if (!load) return undefined;
+  let module = loaded.get(object!);
+  if (!module) {
+    module = await load();
+    loaded.set(object!, module);
+  }
+  return module;
 }
 
 /** Whether a line may change the state, so that the invocation takes the lock before loading. */
@@ -68,7 +77,7 @@ export async function runLine(ctx: Ctx, argv: string[], printTrace: boolean, atE
       kernel.endCommand();
     }
     if (atEnd) await atEnd();
-    if (printTrace) await printCommandTrace(ctx);
+    if (printTrace && ctx.tracer.enabled) await printCommandTrace(ctx);
     ctx.tracer.enabled = tracing;
   }
 }

@@ -1,17 +1,17 @@
 // The ipsim command. Only the option parser and the output policy load here; everything a
 // command needs is imported when that command runs, so --version and --help stay cheap.
-import { isatty } from 'node:tty';
+// bin/ipsim runs this file's bundle, dist/ipsim.cjs (build.mjs; README "Speed").
 import { fileURLToPath } from 'node:url';
-import { colorEnabled, createOutput, fdSink } from '../ui/output.js';
+import { BrokenPipe, colorEnabled, createOutput, fdSink, isTerminal } from '../ui/output.js';
 import { parseGlobalOptions } from './ip_options.js';
 import { USAGE, VERSION } from './usage.js';
 
-/** The built-in profiles, beside the package: this file is dist/ipsim.js or commands/ipsim.ts. */
+/** The built-in profiles, beside the package: this file is dist/ipsim.cjs or commands/ipsim.ts. */
 const PROFILES_DIR = fileURLToPath(new URL('../fixtures/profiles/', import.meta.url));
 
 /** Runs main() as the process: its exit code, or one line and 70 for an internal error. */
 export async function cli(): Promise<void> {
-  const term = { stdoutIsTTY: isatty(1), env: process.env };
+  const term = { stdoutIsTTY: isTerminal(1), env: process.env };
   const parsed = parseGlobalOptions(process.argv.slice(2));
   const out = createOutput(fdSink(1), fdSink(2), {
     color: colorEnabled(parsed.options.color, term),
@@ -30,6 +30,7 @@ export async function cli(): Promise<void> {
       status = await main(process.argv.slice(2), process.env, out, PROFILES_DIR);
     }
   } catch (err) {
+    if (err instanceof BrokenPipe) process.exit(141); // as main() does: the reader went away.
     try {
       out.err(`ipsim: internal error: ${(err as Error).message}\n`);
     } catch {

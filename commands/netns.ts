@@ -68,13 +68,22 @@ async function netns_list(ctx: Ctx): Promise<number> {
   const kernel = await ctx.kernel();
   const observer = await observerNet(ctx);
   netns_map_init(ctx, kernel, observer);
-  const entries: { name: string; id?: number }[] = [];
-  for (const { name, net } of kernel.readdir()) {
-    const id = kernel.peernet2id(observer, net);
-    entries.push(id >= 0 ? { name, id } : { name });
+  const dir = kernel.readdir();
+  if (ctx.opts.json) {
+    const entries: JsonValue[] = [];
+    for (const { name, net } of dir) {
+      const id = kernel.peernet2id(observer, net);
+      entries.push(id >= 0 ? { name, id } : { name });
+    }
+    printJson(ctx, entries);
+    return 0;
   }
-  if (ctx.opts.json) printJson(ctx, entries);
-  else ctx.out.out(entries.map((e) => (e.id === undefined ? `${e.name}\n` : `${e.name} (id: ${e.id})\n`)).join(''));
+  let text = '';
+  for (const { name, net } of dir) {
+    const id = kernel.peernet2id(observer, net);
+    text += id >= 0 ? `${name} (id: ${id})\n` : `${name}\n`;
+  }
+  ctx.out.out(text);
   return 0;
 }
 
@@ -154,7 +163,7 @@ function unbind(kernel: Kernel, name: string, net: Net): void {
 
 /** netns_foreach(on_netns_del): every name, newest first; one cleanup_net afterwards. */
 function deleteAll(kernel: Kernel): void {
-  for (const { name, net } of [...kernel.readdir()]) unbind(kernel, name, net);
+  for (const { name, net } of kernel.readdir()) unbind(kernel, name, net);
 }
 
 /** netns_delete(): one name, or with -all every name, and then always success. */
@@ -215,9 +224,12 @@ async function netns_set(ctx: Ctx, args: string[]): Promise<number> {
 function netns_map_init(ctx: Ctx, kernel: Kernel, observer: Net): Map<number, string> {
   if (ctx.session.netnsMap) return ctx.session.netnsMap;
   const map = new Map<number, string>();
-  for (const { name, net } of kernel.readdir()) {
-    const id = kernel.peernet2id(observer, net);
-    if (id >= 0 && !map.has(id)) map.set(id, name);
+  // With no nsids there is nothing to map: the walk over every name is skipped.
+  if (observer.nsids.length > 0) {
+    for (const { name, net } of kernel.readdir()) {
+      const id = kernel.peernet2id(observer, net);
+      if (id >= 0 && !map.has(id)) map.set(id, name);
+    }
   }
   ctx.session.netnsMap = map;
   return map;

@@ -1,7 +1,7 @@
 // The process side of `ip netns` (ip/ipnetns.c): exec, identify and pids. Processes are real;
 // "being in" an emulated namespace means being the wrapper or CMD of a holder that `netns exec`
 // recorded, or a descendant of that CMD (contract §9.2, §9.3).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { strerror, strerrorOfCode } from '../lib/errno.js';
 import type { Kernel } from '../lib/net_namespace.js';
 import { namespaceOf, partitionHolders } from '../lib/nsproxy.js';
@@ -14,6 +14,8 @@ import { KilledBy, waitForChild } from './signals.js';
 
 /** execvp(CMD): the running child, or the errno code it could not be started with. */
 async function spawnCmd(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<ChildProcess | string> {
+  // child_process costs more to load than a whole read command: only exec pays for it.
+  const { spawn } = process.getBuiltinModule('node:child_process');
   let child: ChildProcess;
   try {
     child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit', env });
@@ -107,7 +109,7 @@ export async function netns_exec(ctx: Ctx, args: string[]): Promise<number> {
       return 1;
     }
     const kernel = await ctx.kernel();
-    const names = [...kernel.readdir()].map((entry) => entry.name);
+    const names = kernel.readdir().map((entry) => entry.name);
     for (const name of names) {
       ctx.out.out(`\nnetns: ${name}\n`);
       try {

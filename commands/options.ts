@@ -33,6 +33,16 @@ export async function parseOptions(ctx: Ctx, command: string, args: readonly str
   return { opts, operands: cmd.args };
 }
 
+/**
+ * parseOptions for a command whose only option is --trace, with at most the optional operand
+ * `operand` ('[net]'): with no arguments there is nothing to parse, and commander, the largest
+ * library ipsim bundles, is not even started. Returns the operands.
+ */
+export async function parseOperands(ctx: Ctx, command: string, args: readonly string[], operand?: string): Promise<string[]> {
+  if (args.length === 0) return [];
+  return (await parseOptions(ctx, command, args, (cmd) => (operand === undefined ? cmd : cmd.argument(operand)))).operands;
+}
+
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }

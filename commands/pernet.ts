@@ -4,7 +4,7 @@ import { errnoByName, errnoName, parseErrno, strerror } from '../lib/errno.js';
 import { Refused, type OpsSpec } from '../lib/net_namespace.js';
 import type { FailInit, PernetOps } from '../lib/state.js';
 import { Fatal, printJson, type Ctx, type ObjectModule } from './context.js';
-import { collect, parseOptions } from './options.js';
+import { collect, parseOperands, parseOptions } from './options.js';
 import { matches } from './utils.js';
 
 export const PERNET_USAGE =
@@ -129,7 +129,7 @@ function faults(ops: PernetOps): string {
 }
 
 async function list(ctx: Ctx, args: string[]): Promise<number> {
-  await parseOptions(ctx, 'list', args, (cmd) => cmd);
+  await parseOperands(ctx, 'list', args);
   const kernel = await ctx.kernel();
   const { pernet_list, first_device } = kernel.state;
   if (ctx.opts.json) {

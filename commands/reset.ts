@@ -3,13 +3,13 @@
 import { Refused } from '../lib/net_namespace.js';
 import { removeState } from '../store/state_file.js';
 import type { Ctx, ObjectModule } from './context.js';
-import { parseOptions } from './options.js';
+import { parseOperands } from './options.js';
 
 const reset: ObjectModule = {
   writes: () => true,
 
   async run(ctx: Ctx, args: string[]): Promise<number> {
-    await parseOptions(ctx, 'reset', args, (cmd) => cmd);
+    await parseOperands(ctx, 'reset', args);
     if (ctx.inProfile) throw new Refused('a profile cannot reset the kernel');
     removeState(ctx.session.path);
     ctx.hold.forget();

@@ -8,7 +8,7 @@ import { genGraph, listsGraph, netGraph } from '../ui/diagrams.js';
 import { renderGen, renderIds, renderLists, renderNet, type GenView, type NetView } from '../ui/figures.js';
 import { toDot, toMermaid, type Graph } from '../ui/graph.js';
 import { Fatal, printJson, type Ctx, type ObjectModule } from './context.js';
-import { parseOptions } from './options.js';
+import { parseOptions, type Parsed } from './options.js';
 import { matches } from './utils.js';
 
 export const SHOW_USAGE =
@@ -157,12 +157,17 @@ const show: ObjectModule = {
       ctx.out.err(SHOW_USAGE);
       throw new Fatal();
     }
-    const { opts, operands } = await parseOptions(ctx, sub, args.slice(1), (cmd) => {
-      if (sub === 'gen' || sub === 'net') cmd.argument('[net]');
-      if (sub !== 'ids') cmd.addOption(cmd.createOption('--format <format>', 'text, dot, mermaid or svg').choices(FORMATS));
-      if (sub === 'gen') cmd.option('--all', 'every ptr[] slot, NULL ones included');
-      return cmd;
-    });
+    const rest = args.slice(1);
+    // With nothing to parse, commander is not even started (README, Speed).
+    const { opts, operands }: Parsed =
+      rest.length === 0
+        ? { opts: {}, operands: [] }
+        : await parseOptions(ctx, sub, rest, (cmd) => {
+            if (sub === 'gen' || sub === 'net') cmd.argument('[net]');
+            if (sub !== 'ids') cmd.addOption(cmd.createOption('--format <format>', 'text, dot, mermaid or svg').choices(FORMATS));
+            if (sub === 'gen') cmd.option('--all', 'every ptr[] slot, NULL ones included');
+            return cmd;
+          });
     // -j prints the JSON document: a format or --all would be ignored, so they are refused.
     for (const option of ['format', 'all'] as const) {
       if (ctx.opts.json && opts[option] !== undefined) {

@@ -6,7 +6,7 @@
 import { INITIAL_NET_GEN_PTRS, KernelBug, net_alloc_generic, net_generic, storeSlot, type Slot } from './generic.js';
 import { Ida } from './idr.js';
 import { proc_alloc_inum, proc_free_inum, PROC_DYNAMIC_FIRST } from './proc_fs.js';
-import type { FailInit, Holder, KernelState, Net, OpsKind, PernetOps } from './state.js';
+import type { FailInit, Holder, KernelState, Net, NetnsName, NsidEntry, OpsKind, PernetOps } from './state.js';
 import { formatRet, Tracer } from './trace.js';
 
 export const CLONE_NEWNET = 0x40000000;
@@ -42,6 +42,19 @@ export interface FaultChange {
 export interface NameEvent {
   ev: 'add' | 'delete';
   name: string;
+}
+
+/**
+ * What the engine's walks touched since the kernel was loaded: the suite checks with these, not
+ * with timers, that an operation's work is linear in what the kernel touches (contract §9.1).
+ */
+export interface EngineWork {
+  /** Namespaces visited by a walk: a list, a cleanup batch, an ops' exit or free list, an nsid table. */
+  nets: number;
+  /** pernet_operations visited by a walk over pernet_list. */
+  ops: number;
+  /** Entries copied or moved: into a rebuilt list, table or index, or by reordering a list. */
+  moved: number;
 }
 
 /** The result of rtnl_net_newid(): 0, or the extack the kernel sets. */
@@ -97,13 +110,28 @@ export class Kernel {
   dirty = false;
   readonly nameEvents: NameEvent[] = [];
 
+  readonly work: EngineWork = { nets: 0, ops: 0, moved: 0 };
+
+  /**
+   * net_namespace_list and /run/netns are kept as insertion-ordered maps, so that unlinking one
+   * entry costs O(1) as list_del_rcu does; state.net_namespace_list and state.names are views
+   * of them, rebuilt on the first read after an unlink (a read walks the whole list anyway).
+   */
   private readonly netBySerial = new Map<number, Net>();
+  private netList: Net[] | undefined;
+  private nameIndex: { byName: Map<string, NetnsName>; bySerial: Map<number, string[]> } | undefined;
+  private nameList: NetnsName[] | undefined;
   private readonly opsByName = new Map<string, PernetOps>();
-  private readonly namesBySerial = new Map<number, string[]>();
-  private readonly nameIndex = new Map<string, number>();
+  /** For each namespace, the namespaces whose nsid table has an entry for it (unhash_nsid's walk). */
+  private readonly nsidHolders = new Map<number, Set<Net>>();
+  /** peernet2id's lookup, per table (an idr lookup in the kernel); a changed table is a new key. */
+  private readonly nsidByPeer = new WeakMap<NsidEntry[], Map<number, number>>();
   private readonly net_generic_ids: Ida;
-  private proc_inum_ida: Ida;
-  /** __put_net() inserts at the head, so cleanup_net() sees the last put first. */
+  private procIda: Ida | undefined;
+  /**
+   * __put_net() adds at the head of cleanup_list; this array holds it tail first, so appending is
+   * O(1) and cleanup_net() reads it backwards.
+   */
   private cleanup_list: Net[] = [];
   /** Trace names a command gives its namespaces (contract §4: the name it adds or deletes). */
   private readonly aliases = new Map<number, string>();
@@ -115,19 +143,59 @@ export class Kernel {
     tracer = new Tracer(),
   ) {
     this.tracer = tracer;
-    for (const net of state.net_namespace_list) this.netBySerial.set(net.serial, net);
-    for (const ops of state.pernet_list) this.opsByName.set(ops.name, ops);
-    for (const entry of state.names) {
-      this.nameIndex.set(entry.name, entry.serial);
-      const names = this.namesBySerial.get(entry.serial);
-      if (names) names.push(entry.name);
-      else this.namesBySerial.set(entry.serial, [entry.name]);
+    const nets = state.net_namespace_list;
+    for (const net of nets) {
+      this.netBySerial.set(net.serial, net);
+      if (net.nsids.length > 0) for (const entry of net.nsids) this.holdsNsid(net, entry.peer);
     }
+    for (const ops of state.pernet_list) this.opsByName.set(ops.name, ops);
+    this.netList = nets;
+    this.nameList = state.names;
+    Object.defineProperty(state, 'net_namespace_list', { configurable: true, enumerable: true, get: () => this.netNamespaceList() });
+    Object.defineProperty(state, 'names', { configurable: true, enumerable: true, get: () => this.runNetnsList() });
     this.net_generic_ids = new Ida(state.pernet_list.flatMap((ops) => (ops.id === null ? [] : [ops.id])));
-    this.proc_inum_ida = new Ida(
-      state.net_namespace_list.flatMap((net) => (net.proc_inum === null ? [] : [net.proc_inum - PROC_DYNAMIC_FIRST])),
-      state.proc_reserved,
-    );
+  }
+
+  /** The name indexes, built at their first use: `netns list` and `show` need neither. */
+  private get bound(): { byName: Map<string, NetnsName>; bySerial: Map<number, string[]> } {
+    if (!this.nameIndex) {
+      const byName = new Map<string, NetnsName>();
+      const bySerial = new Map<number, string[]>();
+      for (const entry of this.runNetnsList()) {
+        byName.set(entry.name, entry);
+        const bound = bySerial.get(entry.serial);
+        if (bound) bound.push(entry.name);
+        else bySerial.set(entry.serial, [entry.name]);
+      }
+      this.nameIndex = { byName, bySerial };
+    }
+    return this.nameIndex;
+  }
+
+  /** The proc IDA, rebuilt at its first use from the live namespaces' inode numbers. */
+  private get proc_inum_ida(): Ida {
+    if (!this.procIda) {
+      const inums: number[] = [];
+      for (const net of this.netBySerial.values()) if (net.proc_inum !== null) inums.push(net.proc_inum - PROC_DYNAMIC_FIRST);
+      this.procIda = new Ida(inums, this.state.proc_reserved);
+    }
+    return this.procIda;
+  }
+
+  private netNamespaceList(): Net[] {
+    if (!this.netList) {
+      this.netList = [...this.netBySerial.values()];
+      this.work.moved += this.netList.length;
+    }
+    return this.netList;
+  }
+
+  private runNetnsList(): NetnsName[] {
+    if (!this.nameList) {
+      this.nameList = [...this.bound.byName.values()];
+      this.work.moved += this.nameList.length;
+    }
+    return this.nameList;
   }
 
   // ---------------------------------------------------------------- lookups and names
@@ -146,22 +214,24 @@ export class Kernel {
 
   /** The namespace a /run/netns name is bound to. */
   netByName(name: string): Net | undefined {
-    const serial = this.nameIndex.get(name);
-    return serial === undefined ? undefined : this.netBySerial.get(serial);
+    const entry = this.bound.byName.get(name);
+    return entry === undefined ? undefined : this.netBySerial.get(entry.serial);
   }
 
   /** Bound names of a namespace, oldest first. */
   namesOf(net: Net): readonly string[] {
-    return this.namesBySerial.get(net.serial) ?? [];
+    return this.bound.bySerial.get(net.serial) ?? [];
   }
 
-  /** /run/netns as readdir() on tmpfs returns it: newest first. */
-  *readdir(): Generator<{ name: string; net: Net }> {
+  /** /run/netns as readdir() on tmpfs returns it: newest first. An array: a loop runs once, cold. */
+  readdir(): { name: string; net: Net }[] {
     const names = this.state.names;
+    const out: { name: string; net: Net }[] = [];
     for (let i = names.length - 1; i >= 0; i -= 1) {
       const entry = names[i]!;
-      yield { name: entry.name, net: this.netBySerial.get(entry.serial)! };
+      out.push({ name: entry.name, net: this.netBySerial.get(entry.serial)! });
     }
+    return out;
   }
 
   /** How JSON and traces name a namespace (contract §4). */
@@ -169,7 +239,7 @@ export class Kernel {
     if (net.serial === 0) return 'init_net';
     const alias = this.aliases.get(net.serial);
     if (alias !== undefined) return alias;
-    const names = this.namesBySerial.get(net.serial);
+    const names = this.bound.bySerial.get(net.serial);
     if (names && names.length > 0) return names[0]!;
     return `net:[${net.proc_inum ?? '?'}]`;
   }
@@ -194,7 +264,7 @@ export class Kernel {
    * is setting up counts as bound to NAME), init_net, net:[INUM] by its proc inode number now, *.
    */
   private selects(selector: string, net: Net): boolean {
-    const bound = this.nameIndex.get(selector);
+    const bound = this.bound.byName.get(selector)?.serial;
     if (bound !== undefined) return bound === net.serial;
     if (this.aliases.get(net.serial) === selector) return true;
     if (selector === 'init_net') return net.serial === 0;
@@ -214,7 +284,8 @@ export class Kernel {
   }
 
   endCommand(): void {
-    this.aliases.clear();
+    // Map.prototype.clear allocates a new table even for an empty map: a batch line pays it once.
+    if (this.aliases.size > 0) this.aliases.clear();
     this.nextNetAlias = undefined;
   }
 
@@ -267,8 +338,17 @@ export class Kernel {
 
   private list_add_tail_rcu(net: Net): void {
     this.tracer.leaf('list_add_tail_rcu', () => [this.netName(net), 'net_namespace_list']);
-    this.state.net_namespace_list.push(net);
     this.netBySerial.set(net.serial, net);
+    this.netList?.push(net);
+  }
+
+  private list_del_rcu(net: Net): void {
+    this.tracer.leaf('list_del_rcu', () => [this.netName(net)]);
+    this.netBySerial.delete(net.serial);
+    // The newest namespace goes without a rebuild of the view (as -all delete's batch ends).
+    const view = this.netList;
+    if (view && view[view.length - 1] === net) view.pop();
+    else this.netList = undefined;
   }
 
   // ---------------------------------------------------------------- ops_init and friends
@@ -320,6 +400,7 @@ export class Kernel {
     this.tracer.call('ops_exit_list', () => [ops.name, this.names(nets)], () => {
       if (ops.exit) {
         const exit = ops.exit;
+        this.work.nets += nets.length;
         for (const net of nets) this.callExit(ops, exit, net);
       }
       if (ops.exit_batch) this.tracer.exitBatch(ops.exit_batch, ops.name, () => nets.map((net) => this.netName(net)));
@@ -330,20 +411,21 @@ export class Kernel {
   private ops_free_list(ops: PernetOps, nets: readonly Net[]): void {
     this.tracer.call('ops_free_list', () => [ops.name, this.names(nets)], () => {
       if (!ops.size || ops.id === null) return;
+      this.work.nets += nets.length;
       for (const net of nets) this.ops_free(ops, ops.id, net);
     });
   }
 
   /** ops_free(ops, net): kfree(net_generic(net, *ops->id)); the pointer stays, stale. */
   private ops_free(ops: PernetOps, id: number, net: Net): void {
-    this.tracer.free(ops.name, this.netName(net));
+    this.tracer.free(ops.name, () => this.netName(net));
     net_generic(net.gen, id).state = 'stale';
   }
 
   // ---------------------------------------------------------------- callbacks
 
   private callInit(ops: PernetOps, fn: string, net: Net): number {
-    return this.tracer.init(fn, ops.name, this.netName(net), () => {
+    return this.tracer.init(fn, ops.name, () => this.netName(net), () => {
       const fault = ops.fail_init.find((f) => this.selects(f.net, net));
       if (fault) return -fault.errno;
       switch (fn) {
@@ -359,7 +441,7 @@ export class Kernel {
   }
 
   private callExit(ops: PernetOps, fn: string, net: Net): void {
-    this.tracer.exit(fn, ops.name, this.netName(net), () => {
+    this.tracer.exit(fn, ops.name, () => this.netName(net), () => {
       if (fn === 'net_ns_net_exit') this.net_ns_net_exit(net);
     });
   }
@@ -394,6 +476,7 @@ export class Kernel {
         net.user_ns = user_ns;
         const list = this.state.pernet_list;
         for (let k = 0; k < list.length; k += 1) {
+          this.work.ops += 1;
           const error = this.ops_init(list[k]!, net);
           if (error < 0) {
             const done = list.slice(0, k).reverse();
@@ -494,7 +577,7 @@ export class Kernel {
 
   private __put_net(net: Net): void {
     this.tracer.leaf('__put_net', () => [this.netName(net)]);
-    this.cleanup_list.unshift(net);
+    this.cleanup_list.push(net);
   }
 
   /** The netns workqueue: one cleanup_net() over everything queued since it last ran. */
@@ -504,22 +587,21 @@ export class Kernel {
 
   /** cleanup_net(): unlink the batch, exit phase in reverse pernet order, free phase, then drop each. */
   private cleanup_net(): void {
-    const kill = this.cleanup_list;
+    const kill = this.cleanup_list.reverse();
+    this.work.moved += kill.length;
     this.cleanup_list = [];
     this.tracer.call('cleanup_net', () => [], () => {
       for (const net of kill) {
-        this.tracer.leaf('list_del_rcu', () => [this.netName(net)]);
+        this.work.nets += 1;
+        this.list_del_rcu(net);
         this.unhash_nsid(net);
       }
-      const dying = new Set(kill);
-      this.state.net_namespace_list = this.state.net_namespace_list.filter((net) => !dying.has(net));
       const reversed = [...this.state.pernet_list].reverse();
+      this.work.ops += 2 * reversed.length;
       for (const ops of reversed) this.ops_exit_list(ops, kill);
       for (const ops of reversed) this.ops_free_list(ops, kill);
-      for (const net of kill) {
-        this.net_drop_ns(net);
-        this.netBySerial.delete(net.serial);
-      }
+      this.work.nets += kill.length;
+      for (const net of kill) this.net_drop_ns(net);
     });
   }
 
@@ -595,6 +677,7 @@ export class Kernel {
         const initialised: Net[] = [];
         if (ops.init || (ops.id !== null && ops.size)) {
           for (const net of this.state.net_namespace_list) {
+            this.work.nets += 1;
             const error = this.ops_init(ops, net);
             if (error) {
               this.list_del(ops);
@@ -616,6 +699,7 @@ export class Kernel {
     this.tracer.leaf('list_add_tail', () => [ops.name, listHead(before)]);
     const list = this.state.pernet_list;
     const at = before === null ? -1 : list.findIndex((o) => o.name === before);
+    this.work.ops += at === -1 ? 0 : at + 1;
     if (at === -1) list.push(ops);
     else list.splice(at, 0, ops);
     this.opsByName.set(ops.name, ops);
@@ -712,12 +796,15 @@ export class Kernel {
 
   /** Binds a name to a namespace; the caller has already given the name its reference. */
   bindName(name: string, net: Net): void {
+    const { byName, bySerial } = this.bound;
+    if (byName.has(name)) throw new Error(`internal error: ${name} is already bound`);
     this.touch();
-    this.state.names.push({ name, serial: net.serial });
-    this.nameIndex.set(name, net.serial);
-    const names = this.namesBySerial.get(net.serial);
+    const entry = { name, serial: net.serial };
+    byName.set(name, entry);
+    this.nameList?.push(entry);
+    const names = bySerial.get(net.serial);
     if (names) names.push(name);
-    else this.namesBySerial.set(net.serial, [name]);
+    else bySerial.set(net.serial, [name]);
   }
 
   /** Unbinds a name and drops its reference. */
@@ -725,17 +812,16 @@ export class Kernel {
     const net = this.netByName(name);
     if (!net) throw new Refused(`${name} is not bound`);
     this.touch();
-    const list = this.state.names;
-    for (let i = list.length - 1; i >= 0; i -= 1) {
-      if (list[i]!.name === name) {
-        list.splice(i, 1);
-        break;
-      }
-    }
-    this.nameIndex.delete(name);
-    const names = this.namesBySerial.get(net.serial)!;
+    const { byName, bySerial } = this.bound;
+    const entry = byName.get(name);
+    byName.delete(name);
+    // -all delete unbinds newest first: each is the view's last entry.
+    const view = this.nameList;
+    if (view && view[view.length - 1] === entry) view.pop();
+    else this.nameList = undefined;
+    const names = bySerial.get(net.serial)!;
     names.splice(names.indexOf(name), 1);
-    if (names.length === 0) this.namesBySerial.delete(net.serial);
+    if (names.length === 0) bySerial.delete(net.serial);
     this.put_net(net);
   }
 
@@ -774,13 +860,22 @@ export class Kernel {
 
   /** peernet2id(net, peer): the id net has for peer, or -1 (NETNSA_NSID_NOT_ASSIGNED). */
   peernet2id(net: Net, peer: Net): number {
-    return net.nsids.find((e) => e.peer === peer.serial)?.nsid ?? -1;
+    const table = net.nsids;
+    if (table.length === 0) return -1;
+    let byPeer = this.nsidByPeer.get(table);
+    if (!byPeer) {
+      byPeer = new Map(table.map((e) => [e.peer, e.nsid]));
+      this.work.moved += table.length;
+      this.nsidByPeer.set(table, byPeer);
+    }
+    return byPeer.get(peer.serial) ?? -1;
   }
 
   /** The peer net knows as nsid, if that peer is alive. */
   peerById(net: Net, nsid: number): Net | undefined {
-    const entry = net.nsids.find((e) => e.nsid === nsid);
-    return entry === undefined ? undefined : this.netBySerial.get(entry.peer);
+    const table = net.nsids;
+    const at = nsidIndex(table, nsid);
+    return table[at]?.nsid === nsid ? this.netBySerial.get(table[at]!.peer) : undefined;
   }
 
   /** rtnl_net_newid(): assigns nsid (or, at -1, the lowest free) in net's table to peer; ids never change. */
@@ -789,7 +884,7 @@ export class Kernel {
     const table = net.nsids;
     let nsid = reqid;
     if (reqid >= 0) {
-      if (table.some((e) => e.nsid === reqid)) return { ok: false, errno: EEXIST, extack: 'The specified nsid is already used' };
+      if (table[nsidIndex(table, reqid)]?.nsid === reqid) return { ok: false, errno: EEXIST, extack: 'The specified nsid is already used' };
     } else {
       nsid = 0;
       for (const e of table) {
@@ -799,18 +894,60 @@ export class Kernel {
     }
     this.touch();
     this.tracer.leaf('alloc_netid', () => [this.netName(net), this.netName(peer), String(reqid)], nsid);
-    const at = table.findIndex((e) => e.nsid > nsid);
-    table.splice(at === -1 ? table.length : at, 0, { nsid, peer: peer.serial });
+    table.splice(nsidIndex(table, nsid), 0, { nsid, peer: peer.serial });
+    this.nsidByPeer.delete(table);
+    this.holdsNsid(net, peer.serial);
     return { ok: true, nsid };
   }
 
-  /** unhash_nsid(net): forget net in every live table and drop its own. */
+  private holdsNsid(net: Net, peer: number): void {
+    const holders = this.nsidHolders.get(peer);
+    if (holders) holders.add(net);
+    else this.nsidHolders.set(peer, new Set([net]));
+  }
+
+  /**
+   * unhash_nsid(net): forget net in every live table and drop its own. The kernel walks every
+   * namespace; here only the tables that hold net are visited (nsidHolders), and each drops its
+   * dead peers in one pass when next read, however many die before that (pruneOnRead).
+   */
   private unhash_nsid(net: Net): void {
     this.tracer.leaf('unhash_nsid', () => [this.netName(net)]);
-    for (const other of this.state.net_namespace_list) {
-      if (other.nsids.length > 0) other.nsids = other.nsids.filter((e) => e.peer !== net.serial);
+    const holders = this.nsidHolders.get(net.serial);
+    if (holders) {
+      this.work.nets += holders.size;
+      for (const other of holders) this.pruneOnRead(other);
+      this.nsidHolders.delete(net.serial);
     }
+    const own = net.nsids;
+    this.work.nets += own.length;
+    for (const entry of own) this.nsidHolders.get(entry.peer)?.delete(net);
     net.nsids = [];
+  }
+
+  /**
+   * Turns net.nsids into a getter that filters out the peers no longer on net_namespace_list and
+   * then puts the filtered array back as a plain property: removing an entry costs O(1), and the
+   * table is rebuilt once, by whatever reads it next (a lookup, `list-id`, the state file).
+   */
+  private pruneOnRead(net: Net): void {
+    const desc = Object.getOwnPropertyDescriptor(net, 'nsids');
+    if (!desc || desc.get) return;
+    const table = desc.value as NsidEntry[];
+    const settle = (value: NsidEntry[]): void => {
+      Object.defineProperty(net, 'nsids', { configurable: true, enumerable: true, writable: true, value });
+    };
+    Object.defineProperty(net, 'nsids', {
+      configurable: true,
+      enumerable: true,
+      get: () => {
+        const live = table.filter((e) => this.netBySerial.has(e.peer));
+        this.work.moved += live.length;
+        settle(live);
+        return live;
+      },
+      set: settle,
+    });
   }
 
   // ---------------------------------------------------------------- boot profile directives
@@ -823,7 +960,7 @@ export class Kernel {
     }
     this.touch();
     this.state.proc_reserved = count;
-    this.proc_inum_ida = new Ida([], count);
+    this.procIda = new Ida([], count);
   }
 
   /** The allocators as `show ids` prints them. */
@@ -837,6 +974,18 @@ export class Kernel {
 
 /** Large enough for any real boot's /proc entries; keeps `show ids` printable. */
 export const MAX_PROC_RESERVE = 65536;
+
+/** Where nsid goes in a table kept ascending by nsid: the first entry not below it. */
+function nsidIndex(table: readonly NsidEntry[], nsid: number): number {
+  let lo = 0;
+  let hi = table.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (table[mid]!.nsid < nsid) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 /** A list position as the trace shows it: the head, or the node of the ops it names. */
 function listHead(before: string | null): string {

@@ -46,10 +46,13 @@ export class Tracer {
     this.events.push(event);
   }
 
-  /** An init callback; its body (the callback's effect) is traced one level deeper. */
-  init(fn: string, ops: string, net: string, body: () => number): number {
+  /**
+   * An init callback; its body (the callback's effect) is traced one level deeper. Like args, the
+   * namespace's name is asked for only when tracing: naming one can build the name index.
+   */
+  init(fn: string, ops: string, net: () => string, body: () => number): number {
     if (!this.enabled) return body();
-    const event = { depth: this.depth, fn, hook: 'init' as const, ops, net, ret: 0 };
+    const event = { depth: this.depth, fn, hook: 'init' as const, ops, net: net(), ret: 0 };
     this.events.push(event);
     this.depth += 1;
     try {
@@ -60,8 +63,8 @@ export class Tracer {
     }
   }
 
-  exit(fn: string, ops: string, net: string, body: () => void): void {
-    if (this.enabled) this.events.push({ depth: this.depth, fn, hook: 'exit', ops, net });
+  exit(fn: string, ops: string, net: () => string, body: () => void): void {
+    if (this.enabled) this.events.push({ depth: this.depth, fn, hook: 'exit', ops, net: net() });
     this.nested(body);
   }
 
@@ -69,8 +72,8 @@ export class Tracer {
     if (this.enabled) this.events.push({ depth: this.depth, fn, hook: 'exit_batch', ops, nets: nets() });
   }
 
-  free(ops: string, net: string): void {
-    if (this.enabled) this.events.push({ depth: this.depth, fn: 'ops_free', hook: 'free', ops, net });
+  free(ops: string, net: () => string): void {
+    if (this.enabled) this.events.push({ depth: this.depth, fn: 'ops_free', hook: 'free', ops, net: net() });
   }
 
   /** Takes the events recorded so far, leaving the log empty for the next command. */

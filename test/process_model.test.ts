@@ -152,6 +152,15 @@ describe('a closed pipe', () => {
     });
     expect({ stdout: status.stdout, stderr: status.stderr }).toEqual({ stdout: '141\n', stderr: '' });
   }, 30000);
+
+  test.each(['--version', '--help'])('stops %s quietly with 141 too', (flag) => {
+    // The reader, `:`, has exited long before Node has started and writes.
+    const status = spawnSync('bash', ['-c', `"${process.execPath}" "${IPSIM}" ${flag} | :; echo \${PIPESTATUS[0]}`], {
+      env: cleanEnv({ IPSIM_STATE: t.state }),
+      encoding: 'utf8',
+    });
+    expect({ stdout: status.stdout, stderr: status.stderr }).toEqual({ stdout: '141\n', stderr: '' });
+  });
 });
 
 describe('an ipsim inside netns exec', () => {

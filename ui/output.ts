@@ -1,7 +1,7 @@
 // The one place that decides colour and interactivity for all output, and the writers every
 // command prints through. Writes are synchronous and unbuffered, in program order, so stdout and
 // stderr interleave as they would from a C program and nothing is lost when the process exits.
-import { writeSync } from 'node:fs';
+import { fstatSync, writeSync } from 'node:fs';
 
 export type ColorWhen = 'auto' | 'always' | 'never';
 
@@ -19,6 +19,19 @@ export function colorEnabled(when: ColorWhen | undefined, term: Terminal): boole
   if (when === 'always') return true;
   if (when === 'never') return false;
   return term.stdoutIsTTY && !term.env.NO_COLOR && term.env.TERM !== 'dumb';
+}
+
+/**
+ * isatty(fd). node:tty drags in net and the streams (more than a read command's own work), so it
+ * is loaded only when fstat says fd is a character device: a pipe or a file is never a terminal.
+ */
+export function isTerminal(fd: number): boolean {
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  return process.getBuiltinModule('node:tty').isatty(fd);
 }
 
 /** Raised when a reader went away (EPIPE): the caller stops quietly with 141, like SIGPIPE would. */

@@ -1,0 +1,99 @@
+// bin/ipsim runs dist/ipsim.cjs from a V8 code cache (README "Speed"). Each test works on a copy
+// of bin/ and dist/ in a temporary directory, so the checkout's own cache is never touched.
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { cleanEnv, tempDir } from './helpers/cli.js';
+
+const root = resolve('.');
+const CACHE = `ipsim-${process.arch}-v8-${process.versions.v8}.cache`;
+
+let dir: string;
+let cleanup: () => void;
+
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir());
+  cpSync(join(root, 'bin'), join(dir, 'bin'), { recursive: true });
+  cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true });
+});
+afterEach(() => cleanup());
+
+function run(args: string[], env: Record<string, string> = {}, direct = false): { stdout: string; stderr: string; exit: number | null } {
+  const ipsim = join(dir, 'bin/ipsim');
+  const r = direct
+    ? spawnSync(ipsim, args, { env: cleanEnv(env), encoding: 'utf8' })
+    : spawnSync(process.execPath, [ipsim, ...args], { env: cleanEnv(env), encoding: 'utf8' });
+  return { stdout: r.stdout, stderr: r.stderr, exit: r.status };
+}
+
+const cacheFile = (): string => join(dir, 'dist', CACHE);
+const bundle = (): string => join(dir, 'dist/ipsim.cjs');
+
+describe('the code cache', () => {
+  test('the build leaves a cache for this Node that begins with a copy of the bundle', () => {
+    const source = readFileSync(join(root, 'dist/ipsim.cjs'));
+    const cache = readFileSync(join(root, 'dist', CACHE));
+    expect(cache.length).toBeGreaterThan(source.length);
+    expect(cache.subarray(0, source.length).equals(source)).toBe(true);
+  });
+
+  test('a usable cache is read, not written again', () => {
+    const before = statSync(cacheFile());
+    expect(run(['--version'])).toEqual({ stdout: 'ipsim 0.1.0\n', stderr: '', exit: 0 });
+    const after = statSync(cacheFile());
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+  });
+
+  test('a same-length change to the bundle runs the new code, and the cache is made again', () => {
+    const text = readFileSync(bundle(), 'latin1');
+    expect(text.split('"0.1.0"')).toHaveLength(2);
+    writeFileSync(bundle(), text.replace('"0.1.0"', '"9.9.9"'), 'latin1');
+    expect(run(['--version'])).toEqual({ stdout: 'ipsim 9.9.9\n', stderr: '', exit: 0 });
+    const cache = readFileSync(cacheFile());
+    expect(cache.subarray(0, text.length).toString('latin1')).toContain('"9.9.9"');
+  });
+
+  test("a cache V8 rejects (another Node's, say) is replaced by one this Node accepts", () => {
+    const source = readFileSync(bundle());
+    writeFileSync(cacheFile(), Buffer.concat([source, Buffer.alloc(4096, 0x5a)]));
+    expect(run(['--version'])).toEqual({ stdout: 'ipsim 0.1.0\n', stderr: '', exit: 0 });
+    const rewritten = readFileSync(cacheFile()).subarray(source.length);
+    expect(rewritten.equals(Buffer.alloc(4096, 0x5a))).toBe(false);
+    const before = statSync(cacheFile());
+    expect(run(['--version']).exit).toBe(0);
+    expect(statSync(cacheFile()).ino).toBe(before.ino);
+  });
+
+  test('without a cache the first run writes one', () => {
+    rmSync(cacheFile());
+    expect(run(['--version']).exit).toBe(0);
+    expect(readdirSync(join(dir, 'dist')).sort()).toEqual([CACHE, 'ipsim.cjs']);
+  });
+
+  test('a cache that cannot be written: ipsim runs without one', () => {
+    rmSync(cacheFile());
+    mkdirSync(cacheFile());
+    expect(run(['--version'])).toEqual({ stdout: 'ipsim 0.1.0\n', stderr: '', exit: 0 });
+    expect(statSync(cacheFile()).isDirectory()).toBe(true);
+    expect(readdirSync(join(dir, 'dist')).sort()).toEqual([CACHE, 'ipsim.cjs']);
+  });
+
+  test('IPSIM_CODE_CACHE=off neither reads nor writes a cache', () => {
+    rmSync(cacheFile());
+    expect(run(['--version'], { IPSIM_CODE_CACHE: 'off' })).toEqual({ stdout: 'ipsim 0.1.0\n', stderr: '', exit: 0 });
+    expect(readdirSync(join(dir, 'dist'))).toEqual(['ipsim.cjs']);
+  });
+
+  test('bin/ipsim runs as an executable, not only through node', () => {
+    expect(run(['--version'], {}, true)).toEqual({ stdout: 'ipsim 0.1.0\n', stderr: '', exit: 0 });
+  });
+
+  test('without a build: one line on stderr, exit 1', () => {
+    rmSync(join(dir, 'dist'), { recursive: true });
+    const r = run(['--version']);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`ipsim: cannot read ${join(dir, 'dist/ipsim.cjs')}: ENOENT; run "npm run build"\n`);
+    expect(r.exit).toBe(1);
+  });
+});

@@ -1,0 +1,124 @@
+// Contract §9.1 "Cost": no kernel operation costs time proportional to the number of namespaces
+// except those it visits. Proven with the engine's work counters (Kernel.work: namespaces and ops
+// visited, entries copied or moved in lists and tables), never with timers: each operation is run
+// at n and at 2n namespaces, and its work is exactly what the kernel touches.
+//
+// The kernel is the seed profile's: net_ns_ops (init, exit), netdev_net_ops (init, exit),
+// loopback_net_ops (init), default_device_ops (exit, exit_batch). So setup_net visits 4 ops, and
+// cleanup_net's exit and free phases visit the 4 ops twice and call exit on 3 of them per namespace.
+import { describe, expect, test } from '@jest/globals';
+import type { EngineWork, Kernel } from '../lib/net_namespace.js';
+import { bootedKernel, createNet, destroyNet, drain, mustCreateNet, netOf, ops, releaseName } from './helpers/kernel.js';
+
+function seedKernel(): Kernel {
+  const kernel = bootedKernel();
+  kernel.register_pernet_subsys(ops('netdev_net_ops', { init: 'netdev_init', exit: 'netdev_exit' }));
+  kernel.register_pernet_device(ops('loopback_net_ops', { init: 'loopback_net_init' }));
+  kernel.register_pernet_device(ops('default_device_ops', { exit: 'default_device_exit', exit_batch: 'default_device_exit_batch' }));
+  kernel.tracer.enabled = false;
+  return kernel;
+}
+
+/** A seed kernel with n bound namespaces n0..n{n-1}, created in that order. */
+function kernelWith(n: number): Kernel {
+  const kernel = seedKernel();
+  for (let i = 0; i < n; i += 1) mustCreateNet(kernel, `n${i}`);
+  return kernel;
+}
+
+/** The work `body` does. */
+function workOf(kernel: Kernel, body: () => void): EngineWork {
+  const before = { ...kernel.work };
+  body();
+  return { nets: kernel.work.nets - before.nets, ops: kernel.work.ops - before.ops, moved: kernel.work.moved - before.moved };
+}
+
+/** init_net gives every namespace an nsid, as `ip netns set NAME auto` for each would. */
+function assignNsids(kernel: Kernel, n: number): void {
+  for (let i = 0; i < n; i += 1) kernel.rtnl_net_newid(kernel.init_net!, netOf(kernel, `n${i}`), -1);
+}
+
+/** `-all netns delete`: every name unbound newest first, then one cleanup_net. */
+function deleteAll(kernel: Kernel): void {
+  for (const { name } of kernel.readdir()) releaseName(kernel, name);
+  drain(kernel);
+}
+
+describe('work linear in what the kernel touches (contract §9.1)', () => {
+  test.each([100, 200])('netns add at %i namespaces visits the 4 ops and no namespace', (n) => {
+    const kernel = kernelWith(n);
+    expect(workOf(kernel, () => createNet(kernel, 'new'))).toEqual({ nets: 0, ops: 4, moved: 0 });
+  });
+
+  test.each([100, 200])('netns delete at %i namespaces: one unlink, 3 exits, one drop; one cleanup_list entry', (n) => {
+    const kernel = kernelWith(n);
+    expect(workOf(kernel, () => destroyNet(kernel, 'n0'))).toEqual({ nets: 5, ops: 8, moved: 1 });
+  });
+
+  test.each([100, 200])('a batch of %i single deletes, oldest first, costs 5 namespaces and 8 ops each', (n) => {
+    const kernel = kernelWith(n);
+    const work = workOf(kernel, () => {
+      for (let i = 0; i < n; i += 1) destroyNet(kernel, `n${i}`);
+    });
+    expect(work).toEqual({ nets: 5 * n, ops: 8 * n, moved: n });
+    // The lists are rebuilt once, by the first read: only init_net is left.
+    expect(workOf(kernel, () => kernel.state.net_namespace_list)).toEqual({ nets: 0, ops: 0, moved: 1 });
+    expect(kernel.state.names).toEqual([]);
+  });
+
+  test.each([100, 200])('-all netns delete of %i namespaces is one cleanup_net over all of them', (n) => {
+    const kernel = kernelWith(n);
+    expect(workOf(kernel, () => deleteAll(kernel))).toEqual({ nets: 5 * n, ops: 8, moved: n });
+    expect(kernel.state.net_namespace_list.map((net) => net.serial)).toEqual([0]);
+  });
+
+  test.each([100, 200])('with nsids for all %i: each single delete visits one table; the table is rebuilt once', (n) => {
+    const kernel = kernelWith(n);
+    assignNsids(kernel, n);
+    const work = workOf(kernel, () => {
+      for (let i = 0; i < n; i += 1) destroyNet(kernel, `n${i}`);
+    });
+    expect(work).toEqual({ nets: 6 * n, ops: 8 * n, moved: n });
+    expect(kernel.init_net!.nsids).toEqual([]);
+  });
+
+  test.each([100, 200])('with nsids for all %i: -all delete visits the table of init_net once per namespace', (n) => {
+    const kernel = kernelWith(n);
+    assignNsids(kernel, n);
+    expect(workOf(kernel, () => deleteAll(kernel))).toEqual({ nets: 6 * n, ops: 8, moved: n });
+    expect(kernel.init_net!.nsids).toEqual([]);
+  });
+
+  test('unhash_nsid visits only the tables that hold the dying namespace', () => {
+    const kernel = kernelWith(100);
+    kernel.rtnl_net_newid(netOf(kernel, 'n7'), netOf(kernel, 'n42'), 3);
+    kernel.rtnl_net_newid(netOf(kernel, 'n7'), netOf(kernel, 'n8'), 4);
+    // n42's cleanup: one table (n7's) besides the 5 namespace visits of any delete.
+    expect(workOf(kernel, () => destroyNet(kernel, 'n42'))).toEqual({ nets: 6, ops: 8, moved: 1 });
+    // n7's table is rebuilt when read, keeping its one live peer.
+    expect(workOf(kernel, () => expect(netOf(kernel, 'n7').nsids).toEqual([{ nsid: 4, peer: netOf(kernel, 'n8').serial }]))).toEqual({
+      nets: 0,
+      ops: 0,
+      moved: 1,
+    });
+  });
+
+  test.each([100, 200])('netns list over %i names indexes the nsid table of init_net once', (n) => {
+    const kernel = kernelWith(n);
+    assignNsids(kernel, n);
+    const init_net = kernel.init_net!;
+    let ids: number[] = [];
+    const work = workOf(kernel, () => {
+      ids = kernel.readdir().map(({ net }) => kernel.peernet2id(init_net, net));
+    });
+    expect(work).toEqual({ nets: 0, ops: 0, moved: n });
+    expect(ids).toEqual(Array.from({ length: n }, (_, i) => n - 1 - i));
+  });
+
+  test.each([100, 200])('registering an ops with data across %i namespaces visits each once', (n) => {
+    const kernel = kernelWith(n);
+    const work = workOf(kernel, () => kernel.register_pernet_subsys(ops('X', { id: true, size: 64, init: 'f' })));
+    // subsys: placed before first_device (loopback_net_ops, the third ops), init_net included.
+    expect(work).toEqual({ nets: n + 1, ops: 3, moved: 0 });
+  });
+});

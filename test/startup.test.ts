@@ -1,0 +1,65 @@
+// What a start costs (README "Speed"): built-in modules and libraries load only on the paths that
+// use them. Checked by what a run loaded, never by timing it.
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Fatal, type Ctx } from '../commands/context.js';
+import { parseOperands } from '../commands/options.js';
+import { cleanEnv, IPSIM, ipsim, tempDir } from './helpers/cli.js';
+
+let t: ReturnType<typeof tempDir>;
+beforeEach(() => {
+  t = tempDir();
+});
+afterEach(() => t.cleanup());
+
+/** The built-in modules a run of the built command loaded beyond what Node loads for itself. */
+function builtinsLoaded(args: string[]): string[] {
+  const probe = join(t.dir, 'probe.cjs');
+  writeFileSync(
+    probe,
+    [
+      'const before = new Set(process.moduleLoadList);',
+      "process.on('exit', () => require('fs').writeFileSync(process.env.PROBE_OUT, JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m) && m.startsWith('NativeModule ')).map((m) => m.slice(13)))));",
+    ].join('\n'),
+  );
+  const out = join(t.dir, 'loaded.json');
+  const r = spawnSync(process.execPath, ['-r', probe, IPSIM, ...args], { env: cleanEnv({ IPSIM_STATE: t.state, PROBE_OUT: out }), encoding: 'utf8' });
+  expect(r.status).toBe(0);
+  return JSON.parse(readFileSync(out, 'utf8')) as string[];
+}
+
+describe('built-in modules', () => {
+  test('--version into a pipe loads none of tty, net, child_process and os', () => {
+    const loaded = builtinsLoaded(['--version']);
+    expect(loaded.filter((m) => ['tty', 'net', 'child_process', 'os'].includes(m))).toEqual([]);
+  });
+
+  test('netns list into a pipe loads none of tty, net and child_process', () => {
+    expect(ipsim(['netns', 'add', 'blue'], { state: t.state }).exit).toBe(0);
+    const loaded = builtinsLoaded(['netns', 'list']);
+    expect(loaded.filter((m) => ['tty', 'net', 'child_process'].includes(m))).toEqual([]);
+  });
+
+  test('netns exec loads child_process', () => {
+    expect(ipsim(['netns', 'add', 'blue'], { state: t.state }).exit).toBe(0);
+    expect(builtinsLoaded(['netns', 'exec', 'blue', 'true'])).toContain('child_process');
+  });
+});
+
+describe('parseOperands', () => {
+  const errors: string[] = [];
+  const ctx = { out: { err: (text: string) => errors.push(text) }, tracer: { enabled: false } } as unknown as Ctx;
+
+  test('no arguments: no operands, and nothing for commander to parse', async () => {
+    await expect(parseOperands(ctx, 'list', [])).resolves.toEqual([]);
+    await expect(parseOperands(ctx, 'gen', [], '[net]')).resolves.toEqual([]);
+  });
+
+  test('arguments go through commander: an operand, or a usage error', async () => {
+    await expect(parseOperands(ctx, 'gen', ['blue'], '[net]')).resolves.toEqual(['blue']);
+    await expect(parseOperands(ctx, 'list', ['x'])).rejects.toBeInstanceOf(Fatal);
+    expect(errors).toEqual(['Error: too many arguments. Expected 0 arguments but got 1.\n']);
+  });
+});
