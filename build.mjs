@@ -13,7 +13,47 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 const dist = join(root, 'dist');
 const bundle = join(dist, 'ipsim.cjs');
 
+/**
+ * Libraries too big to sit in the bundle every start reads (Graphviz in WebAssembly is over a
+ * megabyte): each is bundled into a file of its own beside it, and the bundle's dynamic import()
+ * of it becomes a require() of that file, made only by the command that needs it.
+ */
+const SEPARATE = new Map([['@viz-js/viz', 'viz.cjs']]);
+
+/**
+ * Turns a dynamic import() of a SEPARATE library into a lazily run module whose body is
+ * require('./FILE'), resolved at run time beside the bundle (bin/ipsim's require is the bundle's).
+ */
+const separate = {
+  name: 'separate',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.namespace === 'separate') return { path: args.path, external: true };
+      if (!SEPARATE.has(args.path)) return undefined;
+      if (args.kind !== 'dynamic-import') throw new Error(`${args.path} may only be imported dynamically (${args.importer})`);
+      return { path: args.path, namespace: 'separate' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'separate' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(`./${SEPARATE.get(args.path)}`)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 rmSync(dist, { recursive: true, force: true });
+for (const [name, file] of SEPARATE) {
+  await build({
+    stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, loader: 'js' },
+    outfile: join(dist, file),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    charset: 'ascii',
+    logLevel: 'warning',
+    minify: true,
+  });
+}
 await build({
   entryPoints: [join(root, 'commands/ipsim.ts')],
   outfile: bundle,
@@ -26,6 +66,7 @@ await build({
   logLevel: 'warning',
   minify: true,
   keepNames: true,
+  plugins: [separate],
   define: { 'import.meta.url': '__ipsimUrl' },
   // The file is one function expression, CommonJS's module wrapper, that bin/ipsim compiles as it
   // is: no copy of the source to wrap it, and the code cache covers exactly these bytes.

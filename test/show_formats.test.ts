@@ -70,29 +70,16 @@ describe('svg output, drawn by Graphviz compiled to WebAssembly', () => {
     expect(run('show', 'net', '--format', 'svg').stdout).toBe(run('show', 'net', '--format', 'svg').stdout);
   });
 
-  test('Graphviz is in a chunk only the svg path imports: not statically reachable from the entry or from show', () => {
-    const chunks = join('dist', 'chunks');
-    const files = readdirSync(chunks);
-    const graphviz = files.filter((f) => readFileSync(join(chunks, f), 'utf8').includes('graphvizVersion'));
-    expect(graphviz).toHaveLength(1);
-    const staticImports = (file: string): string[] =>
-      [...readFileSync(file, 'utf8').matchAll(/^(?:import|export)\b[^;'"]*?(?:from\s*)?["']\.{1,2}\/(?:chunks\/)?([^"']+)["'];?$/gmu)].map((m) => m[1]!);
-    const closure = (start: string): Set<string> => {
-      const seen = new Set<string>();
-      const visit = (file: string): void => {
-        for (const name of staticImports(file)) {
-          if (seen.has(name)) continue;
-          seen.add(name);
-          visit(join(chunks, name));
-        }
-      };
-      visit(start);
-      return seen;
-    };
-    const show = files.find((f) => f.startsWith('show-'))!;
-    expect(closure(join('dist', 'ipsim.js')).has(graphviz[0]!)).toBe(false);
-    expect(closure(join(chunks, show)).has(graphviz[0]!)).toBe(false);
-    expect(closure(join(chunks, show)).size).toBeGreaterThan(0);
+  test('Graphviz is a file of its own, loaded by --format svg only: not in the bundle every start reads', () => {
+    const bundle = readFileSync(join('dist', 'ipsim.cjs'), 'latin1');
+    expect(bundle.includes('graphvizVersion')).toBe(false);
+    expect(bundle.match(/require\("\.\/viz\.cjs"\)/gu)).toHaveLength(1);
+    expect(readFileSync(join('dist', 'viz.cjs'), 'latin1').includes('graphvizVersion')).toBe(true);
+    const loads = (...args: string[]): boolean =>
+      /load "[^"]*\/dist\/viz\.cjs"/u.test(ipsim(args, { state: t.state, env: { NODE_DEBUG: 'module' } }).stderr);
+    expect(loads('show', 'lists')).toBe(false);
+    expect(loads('show', 'net', '--format', 'dot')).toBe(false);
+    expect(loads('show', 'lists', '--format', 'svg')).toBe(true);
   });
 });
 
