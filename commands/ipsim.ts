@@ -2,7 +2,7 @@
 // command needs is imported when that command runs, so --version and --help stay cheap.
 import { isatty } from 'node:tty';
 import { fileURLToPath } from 'node:url';
-import { colorEnabled, createOutput, fdSink } from '../ui/output.js';
+import { colorEnabled, createOutput, fdSink, interactivity } from '../ui/output.js';
 import { parseGlobalOptions } from './ip_options.js';
 import { USAGE, VERSION } from './usage.js';
 
@@ -13,9 +13,11 @@ const PROFILES_DIR = fileURLToPath(new URL('../fixtures/profiles/', import.meta.
 export async function cli(): Promise<void> {
   const term = { stdoutIsTTY: isatty(1), env: process.env };
   const parsed = parseGlobalOptions(process.argv.slice(2));
+  const attached = { stdinIsTTY: isatty(0), stdoutIsTTY: term.stdoutIsTTY, stderrIsTTY: isatty(2), columns: process.stdout.columns };
   const out = createOutput(fdSink(1), fdSink(2), {
     color: colorEnabled(parsed.options.color, term),
     terminal: term.stdoutIsTTY,
+    ...interactivity(attached),
   });
   let status: number;
   try {

@@ -7,7 +7,8 @@ import type { Net } from '../lib/state.js';
 import { genGraph, listsGraph, netGraph } from '../ui/diagrams.js';
 import { renderGen, renderIds, renderLists, renderNet, type GenView, type NetView } from '../ui/figures.js';
 import { toDot, toMermaid, type Graph } from '../ui/graph.js';
-import { Fatal, printJson, type Ctx, type ObjectModule } from './context.js';
+import { Fatal, HelpShown, printJson, type Ctx, type ObjectModule } from './context.js';
+import { objectHelp, unknownCommand } from './help.js';
 import { parseOptions } from './options.js';
 import { matches } from './utils.js';
 
@@ -147,17 +148,18 @@ const show: ObjectModule = {
 
   async run(ctx: Ctx, args: string[]): Promise<number> {
     const word = args[0];
+    if (word === '--help') {
+      ctx.out.out(objectHelp('show'));
+      throw new HelpShown();
+    }
     // Like ip's objects, no command means the overview: Figure 0.2.
     const sub = word === undefined ? 'lists' : SUBS.find((keyword) => matches(word, keyword));
-    if (sub === undefined) {
-      ctx.out.err(`Command "${word}" is unknown, try "ipsim show help".\n`);
-      throw new Fatal();
-    }
+    if (sub === undefined) return unknownCommand(ctx, 'show', word!, SUBS);
     if (sub === 'help') {
       ctx.out.err(SHOW_USAGE);
       throw new Fatal();
     }
-    const { opts, operands } = await parseOptions(ctx, sub, args.slice(1), (cmd) => {
+    const { opts, operands } = await parseOptions(ctx, `show ${sub}`, args.slice(1), (cmd) => {
       if (sub === 'gen' || sub === 'net') cmd.argument('[net]');
       if (sub !== 'ids') cmd.addOption(cmd.createOption('--format <format>', 'text, dot, mermaid or svg').choices(FORMATS));
       if (sub === 'gen') cmd.option('--all', 'every ptr[] slot, NULL ones included');
