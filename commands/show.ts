@@ -128,7 +128,7 @@ async function show_lists(ctx: Ctx, format: Format): Promise<number> {
   if (ctx.opts.json) {
     printJson(ctx, { net_namespace_list: nets, pernet_list: pernet_list.map((ops) => ops.name), first_device });
   } else {
-    await printFigure(ctx, format, () => renderLists(nets, pernet_list, first_device), () => listsGraph(nets, pernet_list, first_device));
+    await printFigure(ctx, format, () => renderLists(nets, pernet_list, first_device, ctx.out.columns), () => listsGraph(nets, pernet_list, first_device));
   }
   return 0;
 }
