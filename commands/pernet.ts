@@ -24,6 +24,9 @@ type Sub = 'register-subsys' | 'register-device' | 'unregister-subsys' | 'unregi
 
 const SUBS: readonly Sub[] = ['register-subsys', 'register-device', 'unregister-subsys', 'unregister-device', 'fail', 'list', 'help'];
 
+/** From this many namespaces on, a registration shows a spinner on a terminal. */
+const MANY_NAMESPACES = 1000;
+
 /** The errno a fault without :ERRNO returns. */
 const ENOMEM = 12;
 
@@ -107,7 +110,16 @@ async function register(ctx: Ctx, command: 'register-subsys' | 'register-device'
   };
   const kernel = await ctx.kernel();
   const fn = command === 'register-subsys' ? 'register_pernet_subsys' : 'register_pernet_device';
-  const error = command === 'register-subsys' ? kernel.register_pernet_subsys(spec) : kernel.register_pernet_device(spec);
+  // ops_init in every namespace is synchronous: a spinner, when there are many, drawn before it.
+  const count = kernel.state.net_namespace_list.length;
+  const spinner =
+    count >= MANY_NAMESPACES ? await (await import('../ui/spinner.js')).startSpinner(ctx.out, `${fn}(${spec.name}) in ${count} namespaces`, 0) : undefined;
+  let error: number;
+  try {
+    error = command === 'register-subsys' ? kernel.register_pernet_subsys(spec) : kernel.register_pernet_device(spec);
+  } finally {
+    spinner?.stop();
+  }
   if (error) {
     ctx.out.err(`Error: ${fn}(${spec.name}): -${errnoName(-error)} (${strerror(-error)})\n`);
     return 2;

@@ -33,8 +33,15 @@ async function printFigure(ctx: Ctx, format: Format, text: () => string, graph: 
       ctx.out.out(toMermaid(graph()));
       return;
     case 'svg': {
-      const { renderSvg } = await import('../ui/svg.js');
-      const svg = await renderSvg(graph());
+      const [{ renderSvg }, { startSpinner }] = await Promise.all([import('../ui/svg.js'), import('../ui/spinner.js')]);
+      // Graphviz's WebAssembly takes a noticeable moment to compile.
+      const spinner = await startSpinner(ctx.out, 'rendering SVG with Graphviz');
+      let svg: string;
+      try {
+        svg = await renderSvg(graph());
+      } finally {
+        spinner.stop();
+      }
       ctx.out.out(svg.endsWith('\n') ? svg : `${svg}\n`);
       return;
     }
