@@ -19,12 +19,9 @@ export interface Parsed {
 export async function parseOptions(ctx: Ctx, path: string, args: readonly string[], define: (cmd: Command) => Command): Promise<Parsed> {
   const { Command: CommandClass, CommanderError } = await import('commander');
   const help = COMMAND_HELP[path];
-  if (!help) throw new Error(`no help for command ${path}`);
   const cmd = define(new CommandClass(`ipsim ${path}`))
-    .description(help.summary)
     .option('--trace', 'print the kernel call tree of this command')
     .helpOption('--help', 'print this help')
-    .addHelpText('after', `\nExample:\n  ${help.example}`)
     .exitOverride()
     .configureOutput({
       writeOut: (text) => ctx.out.out(text),
@@ -33,6 +30,8 @@ export async function parseOptions(ctx: Ctx, path: string, args: readonly string
       getOutHelpWidth: () => ctx.out.columns ?? 80,
       getOutHasColors: () => false,
     });
+  // A command without an entry in COMMAND_HELP still lists its usage and options.
+  if (help) cmd.description(help.summary).addHelpText('after', `\nExample:\n  ${help.example}`);
   try {
     cmd.parse([...args], { from: 'user' });
   } catch (err) {
