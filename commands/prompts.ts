@@ -44,8 +44,8 @@ export async function askOps(ctx: Ctx, kind: 'subsys' | 'device', given: Readonl
     { type: 'input', name: 'init', message: 'init callback (empty: none):', validate: fn('init') },
     { type: 'input', name: 'exit', message: 'exit callback (empty: none):', validate: fn('exit') },
     { type: 'input', name: 'exitBatch', message: 'exit_batch callback (empty: none):', validate: fn('exit_batch') },
-    { type: 'input', name: 'failInit', message: 'Namespaces where init fails, NET[:ERRNO] separated by spaces (empty: none):' },
-    { type: 'input', name: 'failAlloc', message: "Namespaces where ops_init's kzalloc fails, NET separated by spaces (empty: none):" },
+    { type: 'input', name: 'failInit', message: 'Namespaces where init fails (NET[:ERRNO], space-separated; empty: none):' },
+    { type: 'input', name: 'failAlloc', message: 'Namespaces where kzalloc fails (NET, space-separated; empty: none):' },
   ] as const;
   try {
     return (await inquirer.prompt(questions.filter((q) => !given.has(q.name)) as never)) as Partial<OpsAnswers>;

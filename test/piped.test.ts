@@ -35,7 +35,7 @@ describe('start-up of non-interactive commands', () => {
     const chunks = readdirSync('dist/chunks').map((f) => readFileSync(join('dist/chunks', f), 'utf8'));
     expect(chunks.filter((c) => c.includes(INQUIRER))).toHaveLength(1);
     expect(chunks.filter((c) => c.includes(ORA))).toHaveLength(1);
-  });
+  }, 30000);
 
   test.each([[['netns', 'list']], [['pernet', 'list']], [['-batch', '-']], [['show', 'lists']]])('piped %j loads neither inquirer nor ora', (args) => {
     expect(run('boot').exit).toBe(0);
@@ -45,20 +45,20 @@ describe('start-up of non-interactive commands', () => {
       const text = readFileSync(file, 'utf8');
       expect({ file, inquirer: text.includes(INQUIRER), ora: text.includes(ORA) }).toEqual({ file, inquirer: false, ora: false });
     }
-  });
+  }, 30000);
 });
 
 describe('piped runs never prompt', () => {
   test('register-subsys with no NAME: the old error, no question', () => {
     expect(run('pernet', 'register-subsys', '--id')).toEqual({ stdout: '', stderr: 'Error: pernet register-subsys needs an ops NAME\n', exit: 1, signal: null });
     expect(run('pernet', 'register-device')).toMatchObject({ stdout: '', stderr: 'Error: pernet register-device needs an ops NAME\n', exit: 1 });
-  });
+  }, 30000);
 
   test('reset without -force deletes the state without asking, exit 0', () => {
     expect(run('boot').exit).toBe(0);
     expect(run('reset')).toEqual({ stdout: '', stderr: '', exit: 0, signal: null });
     expect(existsSync(fx.state)).toBe(false);
-  });
+  }, 30000);
 });
 
 describe('piped runs never spin', () => {
@@ -70,12 +70,12 @@ describe('piped runs never spin', () => {
     expect(r.stderr).toBe('');
     expect(ESCAPE.test(r.stdout)).toBe(false);
     expect(r.stdout.split('\n')).toHaveLength(3001);
-  });
+  }, 30000);
 
   test('show lists --format svg: the SVG on stdout, nothing on stderr', () => {
     const r = run('show', 'lists', '--format', 'svg');
     expect(r).toMatchObject({ exit: 0, stderr: '' });
     expect(r.stdout.startsWith('<?xml')).toBe(true);
     expect(ESCAPE.test(r.stdout)).toBe(false);
-  });
+  }, 30000);
 });

@@ -30,10 +30,10 @@ test('npm start names $IPSIM_STATE as the state left untouched, and its suggesti
     expect({ command, exit: r.status, stderr: r.stderr }).toEqual({ command, exit: 0, stderr: '' });
   }
   expect(existsSync(join(fx.dir, 'state.json'))).toBe(true);
-});
+}, 60000);
 
 test('npm start without IPSIM_STATE names $XDG_STATE_HOME/ipsim/state.json', () => {
   const start = spawnSync(process.execPath, ['scripts/start.mjs'], { env: cleanEnv({ XDG_STATE_HOME: fx.dir }), encoding: 'utf8', timeout: 30000 });
   expect(start.status).toBe(0);
   expect(start.stdout).toContain(`your own state (${join(fx.dir, 'ipsim', 'state.json')}) was not touched.`);
-});
+}, 60000);

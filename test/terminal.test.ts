@@ -11,6 +11,8 @@ const fx = stateFixture();
 const run = (...args: string[]) => ipsim(args, { state: fx.state });
 const skipped = HAVE_TMUX ? '' : ' (skipped: tmux is not installed; .ci/run installs it)';
 const maybe = HAVE_TMUX ? test : test.skip;
+/** A terminal test waits for a person's pace and, on a loaded machine, for the command. */
+const TIMEOUT = 90000;
 
 /** Runs body with a terminal running `ipsim args` on the fixture's state; the terminal is closed after. */
 async function atTerminal(args: readonly string[], body: (tty: Tty) => Promise<void>, cols = 100): Promise<void> {
@@ -26,31 +28,20 @@ describe(`guided prompts${skipped}`, () => {
   maybe('register-subsys with no NAME asks the fields the flags did not give, and registers what was answered', async () => {
     expect(run('boot').exit).toBe(0);
     await atTerminal(['pernet', 'register-subsys', '--size', '16'], async (tty) => {
-      await tty.waitFor('Name of the pernet_operations (register_pernet_subsys):');
-      tty.type('demo_ops');
-      tty.press('Enter');
-      await tty.waitFor('Ask for a net_generic id');
-      tty.type('y');
-      tty.press('Enter');
-      await tty.waitFor('init callback');
-      tty.type('demo_init');
-      tty.press('Enter');
-      await tty.waitFor('✔ init callback');
-      tty.press('Enter');
-      await tty.waitFor('✔ exit callback');
-      tty.press('Enter');
-      await tty.waitFor('Namespaces where init fails');
-      tty.type('blue:EPERM');
-      tty.press('Enter');
-      await tty.waitFor('kzalloc fails');
-      tty.press('Enter');
+      await tty.answer('Name of the pernet_operations (register_pernet_subsys):', 'demo_ops');
+      await tty.answer('Ask for a net_generic id', 'y');
+      await tty.answer('init callback', 'demo_init');
+      await tty.answer('exit callback', '');
+      await tty.answer('exit_batch callback', '');
+      await tty.answer('Namespaces where init fails', 'blue:EPERM');
+      await tty.answer('kzalloc fails', '');
       const screen = await tty.waitFor('[exit 0]');
       // --size was given: its question is not asked.
       expect(screen).not.toContain('Size of its per-namespace data');
     });
     const list = run('pernet', 'list');
     expect(list.stdout).toMatch(/^\d+ +demo_ops +subsys +\d+ +16 +demo_init +- +- +init@blue=-EPERM$/m);
-  });
+  }, TIMEOUT);
 
   maybe('Ctrl-C at a question ends the command, changes nothing, exit 130', async () => {
     expect(run('boot').exit).toBe(0);
@@ -62,26 +53,22 @@ describe(`guided prompts${skipped}`, () => {
       expect(screen).toContain('Error: cancelled at the prompt; nothing was changed');
     });
     expect(run('pernet', 'list').stdout).toBe(before);
-  });
+  }, TIMEOUT);
 
   maybe('reset asks at a terminal: no keeps the state (exit 1), yes deletes it (exit 0)', async () => {
     expect(run('boot').exit).toBe(0);
     await atTerminal(['reset'], async (tty) => {
-      await tty.waitFor(`Delete the emulated kernel in ${fx.state}?`);
-      tty.type('n');
-      tty.press('Enter');
+      await tty.answer(`Delete the emulated kernel in ${fx.state}?`, 'n');
       const screen = await tty.waitFor('[exit 1]');
       expect(screen).toContain(`Error: reset declined; ${fx.state} was kept`);
     });
     expect(existsSync(fx.state)).toBe(true);
     await atTerminal(['reset'], async (tty) => {
-      await tty.waitFor('Delete the emulated kernel');
-      tty.type('y');
-      tty.press('Enter');
+      await tty.answer('Delete the emulated kernel', 'y');
       await tty.waitFor('[exit 0]');
     });
     expect(existsSync(fx.state)).toBe(false);
-  });
+  }, TIMEOUT);
 
   maybe('reset --force and -force do not ask', async () => {
     for (const args of [['reset', '--force'], ['-force', 'reset']]) {
@@ -92,19 +79,19 @@ describe(`guided prompts${skipped}`, () => {
       });
       expect(existsSync(fx.state)).toBe(false);
     }
-  });
+  }, TIMEOUT);
 });
 
 describe(`spinners${skipped}`, () => {
   maybe('a long batch shows a spinner on stderr at a terminal, gone when it ends', async () => {
     const batch = join(fx.dir, 'big.txt');
-    writeFileSync(batch, Array.from({ length: 20000 }, (_, i) => `netns add n${i}\n`).join(''));
+    writeFileSync(batch, Array.from({ length: 8000 }, (_, i) => `netns add n${i}\n`).join(''));
     await atTerminal(['-batch', batch], async (tty) => {
       await tty.waitFor(`running ${batch}`, 30000);
       const screen = await tty.waitFor('[exit 0]', 60000);
       expect(screen).not.toContain(`running ${batch}`);
     });
-  });
+  }, TIMEOUT);
 });
 
 describe(`an 80-column terminal${skipped}`, () => {
@@ -124,6 +111,6 @@ describe(`an 80-column terminal${skipped}`, () => {
           80,
         );
       }
-    });
+    }, TIMEOUT);
   }
 });

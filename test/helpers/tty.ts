@@ -49,6 +49,13 @@ export class Tty {
     }
   }
 
+  /** Waits for a question, types the answer (nothing: the default) and presses Enter. */
+  async answer(question: string, text: string): Promise<void> {
+    await this.waitFor(question);
+    if (text !== '') this.type(text);
+    this.press('Enter');
+  }
+
   close(): void {
     spawnSync('tmux', ['-L', this.socket, 'kill-server']);
   }
