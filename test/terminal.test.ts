@@ -1,7 +1,7 @@
 // At a real terminal (tmux): the guided prompt of a registration, reset's question, the spinner of
 // a long batch, and figures and tables that fit 80 columns. Skipped with a message without tmux.
 import { describe, expect, test } from '@jest/globals';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import stringWidth from 'fast-string-width';
 import { ipsim, stateFixture } from './helpers/cli.js';
@@ -15,8 +15,8 @@ const maybe = HAVE_TMUX ? test : test.skip;
 const TIMEOUT = 90000;
 
 /** Runs body with a terminal running `ipsim args` on the fixture's state; the terminal is closed after. */
-async function atTerminal(args: readonly string[], body: (tty: Tty) => Promise<void>, cols = 100): Promise<void> {
-  const tty = new Tty(ipsimLine(args), { cols, rows: 50, env: { IPSIM_STATE: fx.state } });
+async function atTerminal(args: readonly string[], body: (tty: Tty) => Promise<void>, cols = 100, record?: string): Promise<void> {
+  const tty = new Tty(ipsimLine(args), { cols, rows: 50, env: { IPSIM_STATE: fx.state }, ...(record === undefined ? {} : { record }) });
   try {
     await body(tty);
   } finally {
@@ -91,6 +91,21 @@ describe(`spinners${skipped}`, () => {
       const screen = await tty.waitFor('[exit 0]', 60000);
       expect(screen).not.toContain(`running ${batch}`);
     });
+  }, TIMEOUT);
+
+  maybe('a registration across 1000 namespaces draws its spinner on the terminal, then clears it', async () => {
+    expect(ipsim(['-batch', '-'], { state: fx.state, stdin: Array.from({ length: 1000 }, (_, i) => `netns add n${i}\n`).join('') }).exit).toBe(0);
+    const raw = join(fx.dir, 'terminal.raw');
+    await atTerminal(
+      ['pernet', 'register-subsys', 'big_ops', '--id', '--size', '8', '--init', 'big_init'],
+      async (tty) => {
+        const screen = await tty.waitFor('[exit 0]');
+        expect(screen).not.toContain('register_pernet_subsys(big_ops)');
+      },
+      100,
+      raw,
+    );
+    expect(readFileSync(raw, 'utf8')).toContain('register_pernet_subsys(big_ops) in 1001 namespaces');
   }, TIMEOUT);
 });
 

@@ -11,12 +11,23 @@ export const HAVE_TMUX = spawnSync('tmux', ['-V']).status === 0;
 export class Tty {
   private readonly socket: string;
 
-  constructor(command: string, options: { cols: number; rows: number; env: Record<string, string> }) {
+  /**
+   * `record`: a file that gets every byte the command writes to the terminal (tmux pipe-pane), for
+   * what the screen no longer shows when the command has ended; the command then starts once the
+   * recording has.
+   */
+  constructor(command: string, options: { cols: number; rows: number; env: Record<string, string>; record?: string }) {
     this.socket = `ipsim-test-${process.pid}-${Math.random().toString(36).slice(2)}`;
     const env = cleanEnv({ TERM: 'xterm-256color', ...options.env });
     delete env.NO_COLOR;
+    const channel = `${this.socket}-recording`;
+    const line = options.record === undefined ? command : `tmux wait-for ${channel}; ${command}`;
     // The shell stays after the command, so its screen can be read when it has ended.
-    this.tmux(['-f', '/dev/null', 'new-session', '-d', '-x', String(options.cols), '-y', String(options.rows), `${command}; sleep 600`], env);
+    this.tmux(['-f', '/dev/null', 'new-session', '-d', '-x', String(options.cols), '-y', String(options.rows), `${line}; sleep 600`], env);
+    if (options.record !== undefined) {
+      this.tmux(['pipe-pane', '-o', `cat >> '${options.record}'`]);
+      this.tmux(['wait-for', '-S', channel]);
+    }
   }
 
   private tmux(args: readonly string[], env: NodeJS.ProcessEnv = cleanEnv()): string {
