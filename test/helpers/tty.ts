@@ -3,12 +3,17 @@
 // size on its own server socket, the test sends keys and reads the screen. Without tmux the tests
 // that need it are skipped with a message.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { IPSIM, cleanEnv } from './cli.js';
 
 export const HAVE_TMUX = spawnSync('tmux', ['-V']).status === 0;
 
 /** One tmux server and session running `command` (a shell line) in a terminal of cols × rows. */
 export class Tty {
+  /** The server's socket, in a directory of its own that close() removes. */
+  private readonly dir: string;
   private readonly socket: string;
 
   /**
@@ -17,10 +22,11 @@ export class Tty {
    * recording has.
    */
   constructor(command: string, options: { cols: number; rows: number; env: Record<string, string>; record?: string }) {
-    this.socket = `ipsim-test-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    this.dir = mkdtempSync(join(tmpdir(), 'ipsim-tty-'));
+    this.socket = join(this.dir, 'tmux');
     const env = cleanEnv({ TERM: 'xterm-256color', ...options.env });
     delete env.NO_COLOR;
-    const channel = `${this.socket}-recording`;
+    const channel = 'recording';
     const line = options.record === undefined ? command : `tmux wait-for ${channel}; ${command}`;
     // The shell stays after the command, so its screen can be read when it has ended.
     this.tmux(['-f', '/dev/null', 'new-session', '-d', '-x', String(options.cols), '-y', String(options.rows), `${line}; sleep 600`], env);
@@ -31,7 +37,7 @@ export class Tty {
   }
 
   private tmux(args: readonly string[], env: NodeJS.ProcessEnv = cleanEnv()): string {
-    return execFileSync('tmux', ['-L', this.socket, ...args], { env, encoding: 'utf8' });
+    return execFileSync('tmux', ['-S', this.socket, ...args], { env, encoding: 'utf8' });
   }
 
   /** Types text literally. */
@@ -68,7 +74,8 @@ export class Tty {
   }
 
   close(): void {
-    spawnSync('tmux', ['-L', this.socket, 'kill-server']);
+    spawnSync('tmux', ['-S', this.socket, 'kill-server']);
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
