@@ -15,10 +15,14 @@ const bundle = join(dist, 'ipsim.cjs');
 
 /**
  * Libraries too big to sit in the bundle every start reads (Graphviz in WebAssembly is over a
- * megabyte): each is bundled into a file of its own beside it, and the bundle's dynamic import()
+ * megabyte; inquirer and ora, for a terminal only, are over 600 KB together): each is bundled into a file of its own beside it, and the bundle's dynamic import()
  * of it becomes a require() of that file, made only by the command that needs it.
  */
-const SEPARATE = new Map([['@viz-js/viz', 'viz.cjs']]);
+const SEPARATE = new Map([
+  ['@viz-js/viz', 'viz.cjs'],
+  ['inquirer', 'inquirer.cjs'],
+  ['ora', 'ora.cjs'],
+]);
 
 /**
  * Turns a dynamic import() of a SEPARATE library into a lazily run module whose body is

@@ -14,6 +14,7 @@ import { Fatal, type Ctx, type ObjectModule } from './context.js';
 import { runLine } from './dispatch.js';
 import type { GlobalOptions } from './ip_options.js';
 import type { Hold, Session } from './session.js';
+import { asksHelp } from './help.js';
 import { parseOptions } from './options.js';
 
 export const DEFAULT_PROFILE = 'seed';
@@ -98,7 +99,7 @@ export async function bootProfile(boot: BootEnv, profile: string): Promise<Kerne
 }
 
 const boot: ObjectModule = {
-  writes: () => true,
+  writes: (args) => !asksHelp(args),
 
   async run(ctx: Ctx, args: string[]): Promise<number> {
     const parsed = await parseOptions(ctx, 'boot', args, (cmd) => cmd.option('--profile <name>', 'seed, bare, linux-3.10 or a file', DEFAULT_PROFILE));

@@ -36,6 +36,14 @@ export class Fatal extends Error {
   }
 }
 
+/** `--help` was printed: the command ends there, exit 0, and a batch goes on. */
+export class HelpShown extends Error {
+  constructor() {
+    super('help shown');
+    this.name = 'HelpShown';
+  }
+}
+
 /** A command module: one per object, loaded only when its object is used. */
 export interface ObjectModule {
   /** Whether the command (arguments after the object word) may change the state, so needs the lock. */

@@ -5,7 +5,7 @@ import { KernelBug } from '../lib/generic.js';
 import { KernelPanic, Refused } from '../lib/net_namespace.js';
 import { formatTraceLine } from '../lib/trace.js';
 import { jsonDocument } from '../ui/json_writer.js';
-import { Fatal, type Ctx, type ObjectModule } from './context.js';
+import { Fatal, HelpShown, type Ctx, type ObjectModule } from './context.js';
 import { matchObject, type GlobalOptions } from './ip_options.js';
 import { IP_USAGE } from './usage.js';
 
@@ -60,6 +60,7 @@ export async function runLine(ctx: Ctx, argv: string[], printTrace: boolean, atE
   try {
     return await module.run(ctx, argv.slice(1));
   } catch (err) {
+    if (err instanceof HelpShown) return 0;
     if (err instanceof Refused) {
       ctx.out.err(`Error: ${err.message}\n`);
       return 1;

@@ -2,7 +2,7 @@
 // command needs is imported when that command runs, so --version and --help stay cheap.
 // bin/ipsim runs this file's bundle, dist/ipsim.cjs (build.mjs; README "Speed").
 import { fileURLToPath } from 'node:url';
-import { BrokenPipe, colorEnabled, createOutput, fdSink, isTerminal } from '../ui/output.js';
+import { BrokenPipe, colorEnabled, createOutput, fdSink, interactivity, isTerminal } from '../ui/output.js';
 import { parseGlobalOptions } from './ip_options.js';
 import { USAGE, VERSION } from './usage.js';
 
@@ -13,9 +13,17 @@ const PROFILES_DIR = fileURLToPath(new URL('../fixtures/profiles/', import.meta.
 export async function cli(): Promise<void> {
   const term = { stdoutIsTTY: isTerminal(1), env: process.env };
   const parsed = parseGlobalOptions(process.argv.slice(2));
+  // process.stdout is a stream whose creation loads tty and net: asked for only on a terminal.
+  const attached = {
+    stdinIsTTY: isTerminal(0),
+    stdoutIsTTY: term.stdoutIsTTY,
+    stderrIsTTY: isTerminal(2),
+    columns: term.stdoutIsTTY ? process.stdout.columns : undefined,
+  };
   const out = createOutput(fdSink(1), fdSink(2), {
     color: colorEnabled(parsed.options.color, term),
     terminal: term.stdoutIsTTY,
+    ...interactivity(attached),
   });
   let status: number;
   try {

@@ -19,6 +19,9 @@ import { IP_USAGE } from './usage.js';
 /** Objects whose commands ignore -n and IPSIM_NETNS (contract §9.4). */
 const GLOBAL_OBJECTS: ReadonlySet<string> = new Set(['boot', 'reset']);
 
+/** How often a batch with a spinner lets it draw. */
+const BREATHE_MS = 50;
+
 /** Lets input that has already arrived reach its reader before deciding that there is none. */
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -31,8 +34,15 @@ async function runBatch(runner: CommandRunner, opts: GlobalOptions, out: Output,
   const { parser } = input;
   const signals = deferSignals();
   let status = 0;
+  // A long batch file at a terminal: a spinner after a moment, and a pause now and then to draw it.
+  const spinner = input.kind === 'file' && out.spinners ? await (await import('../ui/spinner.js')).startSpinner(out, `running ${name}`) : undefined;
+  let breathed = Date.now();
   try {
     for (;;) {
+      if (spinner && Date.now() - breathed >= BREATHE_MS) {
+        await tick();
+        breathed = Date.now();
+      }
       let item = parser.next();
       if (item === MORE && input.kind === 'stream') {
         await tick();
@@ -62,6 +72,7 @@ async function runBatch(runner: CommandRunner, opts: GlobalOptions, out: Output,
     if (!(err instanceof Fatal)) throw err;
     status = err.status;
   } finally {
+    spinner?.stop();
     if (input.kind === 'stream') input.source.close();
   }
   await runner.finish(true);

@@ -1,8 +1,9 @@
 // Options of ipsim's own commands (pernet, show, boot), parsed by commander. iproute2's words stay
 // with the hand port in ip_options.ts; these are ipsim's --long options, where commander's rules
-// (repeatable options, --opt=value, unknown-option errors) are exactly what users expect.
+// (repeatable options, --opt=value, unknown-option errors, --help) are exactly what users expect.
 import type { Command } from 'commander';
-import { Fatal, type Ctx } from './context.js';
+import { Fatal, HelpShown, type Ctx } from './context.js';
+import { COMMAND_HELP, didYouMean } from './help.js';
 
 export interface Parsed {
   opts: Record<string, unknown>;
@@ -10,21 +11,35 @@ export interface Parsed {
 }
 
 /**
- * Parses args for `ipsim OBJECT COMMAND`: a bad option or value prints one line and is a usage
- * error (exit 255, fatal in a batch); missing operands are the caller's to report.
+ * Parses args for `ipsim PATH` (PATH: "pernet register-subsys", "boot", …). A bad option or value
+ * prints one line (with commander's "did you mean", on the same line) and is a usage error (exit
+ * 255, fatal in a batch); missing operands are the caller's to report. `--help` prints the
+ * command's help on stdout and ends the command with 0 (HelpShown).
  */
-export async function parseOptions(ctx: Ctx, command: string, args: readonly string[], define: (cmd: Command) => Command): Promise<Parsed> {
+export async function parseOptions(ctx: Ctx, path: string, args: readonly string[], define: (cmd: Command) => Command): Promise<Parsed> {
   const { Command: CommandClass, CommanderError } = await import('commander');
-  const cmd = define(new CommandClass(command))
+  const help = COMMAND_HELP[path];
+  const cmd = define(new CommandClass(`ipsim ${path}`))
     .option('--trace', 'print the kernel call tree of this command')
-    .helpOption(false)
+    .helpOption('--help', 'print this help')
     .exitOverride()
-    .configureOutput({ writeOut: () => undefined, writeErr: () => undefined, outputError: () => undefined });
+    .configureOutput({
+      writeOut: (text) => ctx.out.out(text),
+      writeErr: () => undefined,
+      outputError: () => undefined,
+      getOutHelpWidth: () => ctx.out.columns ?? 80,
+      getOutHasColors: () => false,
+    });
+  // A command without an entry in COMMAND_HELP still lists its usage and options.
+  if (help) cmd.description(help.summary).addHelpText('after', `\nExample:\n  ${help.example}`);
   try {
     cmd.parse([...args], { from: 'user' });
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err;
-    ctx.out.err(`Error: ${err.message.replace(/^error: /, '')}\n`);
+    if (err.code === 'commander.helpDisplayed') throw new HelpShown();
+    const [first] = err.message.replace(/^error: /, '').split('\n');
+    const hint = didYouMean(err.message);
+    ctx.out.err(`Error: ${first}${hint ? `. ${hint}` : ''}\n`);
     throw new Fatal();
   }
   const opts = cmd.opts();
@@ -34,13 +49,12 @@ export async function parseOptions(ctx: Ctx, command: string, args: readonly str
 }
 
 /**
- * parseOptions for a command whose only option is --trace, with at most the optional operand
- * `operand` ('[net]'): with no arguments there is nothing to parse, and commander, the largest
- * library ipsim bundles, is not even started. Returns the operands.
+ * parseOptions for a command whose options have no defaults: with no arguments there is nothing to
+ * parse, and commander, the largest library ipsim bundles, is not even started (README, Speed).
  */
-export async function parseOperands(ctx: Ctx, command: string, args: readonly string[], operand?: string): Promise<string[]> {
-  if (args.length === 0) return [];
-  return (await parseOptions(ctx, command, args, (cmd) => (operand === undefined ? cmd : cmd.argument(operand)))).operands;
+export async function parseOptionsIfAny(ctx: Ctx, path: string, args: readonly string[], define: (cmd: Command) => Command): Promise<Parsed> {
+  if (args.length === 0) return { opts: {}, operands: [] };
+  return parseOptions(ctx, path, args, define);
 }
 
 export function collect(value: string, previous: string[]): string[] {

@@ -3,8 +3,10 @@
 import { errnoByName, errnoName, parseErrno, strerror } from '../lib/errno.js';
 import { Refused, type OpsSpec } from '../lib/net_namespace.js';
 import type { FailInit, PernetOps } from '../lib/state.js';
-import { Fatal, printJson, type Ctx, type ObjectModule } from './context.js';
-import { collect, parseOperands, parseOptions } from './options.js';
+import { Fatal, HelpShown, printJson, type Ctx, type ObjectModule } from './context.js';
+import { asksHelp, objectHelp, unknownCommand } from './help.js';
+import { collect, parseOptions, parseOptionsIfAny } from './options.js';
+import { askOps, mayAsk } from './prompts.js';
 import { matches } from './utils.js';
 
 export const PERNET_USAGE =
@@ -21,6 +23,9 @@ export const PERNET_USAGE =
 type Sub = 'register-subsys' | 'register-device' | 'unregister-subsys' | 'unregister-device' | 'fail' | 'list' | 'help';
 
 const SUBS: readonly Sub[] = ['register-subsys', 'register-device', 'unregister-subsys', 'unregister-device', 'fail', 'list', 'help'];
+
+/** From this many namespaces on, a registration shows a spinner on a terminal. */
+const MANY_NAMESPACES = 1000;
 
 /** The errno a fault without :ERRNO returns. */
 const ENOMEM = 12;
@@ -68,7 +73,7 @@ function needName(operands: readonly string[], command: string): string {
 }
 
 async function register(ctx: Ctx, command: 'register-subsys' | 'register-device', args: string[]): Promise<number> {
-  const { opts, operands } = await parseOptions(ctx, command, args, (cmd) =>
+  const { opts, operands } = await parseOptions(ctx, `pernet ${command}`, args, (cmd) =>
     cmd
       .argument('[name]')
       .option('--id', 'ask for a net_generic id')
@@ -79,8 +84,22 @@ async function register(ctx: Ctx, command: 'register-subsys' | 'register-device'
       .option('--fail-init <net>', 'init returns -ERRNO on NET', collect, [])
       .option('--fail-alloc <net>', "ops_init's kzalloc fails on NET", collect, []),
   );
+  let name = operands[0];
+  if (name === undefined && mayAsk(ctx)) {
+    // The questions the flags did not answer; the answers are read as those flags would be.
+    const given = new Set(Object.keys(opts).filter((key) => opts[key] !== undefined && opts[key] !== false && !(Array.isArray(opts[key]) && opts[key].length === 0)));
+    const answers = await askOps(ctx, command === 'register-subsys' ? 'subsys' : 'device', given);
+    const words = (text: string | undefined): string[] => (text ?? '').split(/\s+/).filter((w) => w !== '');
+    const orNone = (text: string | undefined): string | undefined => (text === undefined || text === '' ? undefined : text);
+    name = answers.name!.trim();
+    if (answers.id !== undefined) opts.id = answers.id;
+    if (answers.size !== undefined) opts.size = answers.size;
+    for (const key of ['init', 'exit', 'exitBatch'] as const) if (answers[key] !== undefined) opts[key] = orNone(answers[key]);
+    if (answers.failInit !== undefined) opts.failInit = words(answers.failInit);
+    if (answers.failAlloc !== undefined) opts.failAlloc = words(answers.failAlloc);
+  }
   const spec: OpsSpec = {
-    name: needName(operands, command),
+    name: needName(name === undefined ? [] : [name], command),
     id: opts.id === true,
     size: parseSize(opts.size as string | undefined),
     init: (opts.init as string | undefined) ?? null,
@@ -91,7 +110,16 @@ async function register(ctx: Ctx, command: 'register-subsys' | 'register-device'
   };
   const kernel = await ctx.kernel();
   const fn = command === 'register-subsys' ? 'register_pernet_subsys' : 'register_pernet_device';
-  const error = command === 'register-subsys' ? kernel.register_pernet_subsys(spec) : kernel.register_pernet_device(spec);
+  // ops_init in every namespace is synchronous: a spinner, when there are many, drawn before it.
+  const count = kernel.state.net_namespace_list.length;
+  const spinner =
+    count >= MANY_NAMESPACES ? await (await import('../ui/spinner.js')).startSpinner(ctx.out, `${fn}(${spec.name}) in ${count} namespaces`, 0) : undefined;
+  let error: number;
+  try {
+    error = command === 'register-subsys' ? kernel.register_pernet_subsys(spec) : kernel.register_pernet_device(spec);
+  } finally {
+    spinner?.stop();
+  }
   if (error) {
     ctx.out.err(`Error: ${fn}(${spec.name}): -${errnoName(-error)} (${strerror(-error)})\n`);
     return 2;
@@ -100,7 +128,7 @@ async function register(ctx: Ctx, command: 'register-subsys' | 'register-device'
 }
 
 async function unregister(ctx: Ctx, command: 'unregister-subsys' | 'unregister-device', args: string[]): Promise<number> {
-  const { operands } = await parseOptions(ctx, command, args, (cmd) => cmd.argument('[name]'));
+  const { operands } = await parseOptions(ctx, `pernet ${command}`, args, (cmd) => cmd.argument('[name]'));
   const name = needName(operands, command);
   const kernel = await ctx.kernel();
   if (command === 'unregister-subsys') kernel.unregister_pernet_subsys(name);
@@ -109,7 +137,7 @@ async function unregister(ctx: Ctx, command: 'unregister-subsys' | 'unregister-d
 }
 
 async function fail(ctx: Ctx, args: string[]): Promise<number> {
-  const { opts, operands } = await parseOptions(ctx, 'fail', args, (cmd) =>
+  const { opts, operands } = await parseOptions(ctx, 'pernet fail', args, (cmd) =>
     cmd
       .argument('[name]')
       .option('--init <net>', 'init returns -ERRNO on NET', collect, [])
@@ -129,7 +157,7 @@ function faults(ops: PernetOps): string {
 }
 
 async function list(ctx: Ctx, args: string[]): Promise<number> {
-  await parseOperands(ctx, 'list', args);
+  await parseOptionsIfAny(ctx, 'pernet list', args, (cmd) => cmd);
   const kernel = await ctx.kernel();
   const { pernet_list, first_device } = kernel.state;
   if (ctx.opts.json) {
@@ -168,12 +196,16 @@ async function list(ctx: Ctx, args: string[]): Promise<number> {
 const pernet: ObjectModule = {
   writes(args: readonly string[]): boolean {
     const s = args.length === 0 ? undefined : sub(args[0]!);
-    return s !== undefined && s !== 'list' && s !== 'help';
+    return s !== undefined && s !== 'list' && s !== 'help' && !asksHelp(args);
   },
 
   async run(ctx: Ctx, args: string[]): Promise<number> {
     const word = args[0];
     const rest = args.slice(1);
+    if (word === '--help') {
+      ctx.out.out(objectHelp('pernet'));
+      throw new HelpShown();
+    }
     const s = word === undefined ? 'list' : sub(word);
     switch (s) {
       case 'register-subsys':
@@ -190,8 +222,7 @@ const pernet: ObjectModule = {
         ctx.out.err(PERNET_USAGE);
         throw new Fatal();
       case undefined:
-        ctx.out.err(`Command "${word}" is unknown, try "ipsim pernet help".\n`);
-        throw new Fatal();
+        return unknownCommand(ctx, 'pernet', word!, SUBS);
     }
   },
 };

@@ -1,17 +1,29 @@
 // `ipsim reset`: forget the emulated kernel. Under the lock, the state file and its journal are
-// removed without being parsed, so this also clears a corrupt file (contract §9.6).
+// removed without being parsed, so this also clears a corrupt file (contract §9.6). At a terminal
+// it asks first (with the lock held, so what is deleted is what the question named); -force,
+// --force, a batch or no terminal: no question.
+import { existsSync } from 'node:fs';
 import { Refused } from '../lib/net_namespace.js';
 import { removeState } from '../store/state_file.js';
 import type { Ctx, ObjectModule } from './context.js';
-import { parseOperands } from './options.js';
+import { asksHelp } from './help.js';
+import { parseOptionsIfAny } from './options.js';
+import { confirm, mayAsk } from './prompts.js';
 
 const reset: ObjectModule = {
-  writes: () => true,
+  writes: (args) => !asksHelp(args),
 
   async run(ctx: Ctx, args: string[]): Promise<number> {
-    await parseOperands(ctx, 'reset', args);
+    const { opts } = await parseOptionsIfAny(ctx, 'reset', args, (cmd) => cmd.option('--force', 'delete without asking'));
     if (ctx.inProfile) throw new Refused('a profile cannot reset the kernel');
-    removeState(ctx.session.path);
+    const path = ctx.session.path;
+    if (mayAsk(ctx) && ctx.opts.force === 0 && opts.force !== true && existsSync(path)) {
+      if (!(await confirm(ctx, `Delete the emulated kernel in ${path}?`))) {
+        ctx.out.err(`Error: reset declined; ${path} was kept\n`);
+        return 1;
+      }
+    }
+    removeState(path);
     ctx.hold.forget();
     return 0;
   },

@@ -7,8 +7,9 @@ import type { Net } from '../lib/state.js';
 import { genGraph, listsGraph, netGraph } from '../ui/diagrams.js';
 import { renderGen, renderIds, renderLists, renderNet, type GenView, type NetView } from '../ui/figures.js';
 import { toDot, toMermaid, type Graph } from '../ui/graph.js';
-import { Fatal, printJson, type Ctx, type ObjectModule } from './context.js';
-import { parseOptions, type Parsed } from './options.js';
+import { Fatal, HelpShown, printJson, type Ctx, type ObjectModule } from './context.js';
+import { objectHelp, unknownCommand } from './help.js';
+import { parseOptionsIfAny } from './options.js';
 import { matches } from './utils.js';
 
 export const SHOW_USAGE =
@@ -32,8 +33,15 @@ async function printFigure(ctx: Ctx, format: Format, text: () => string, graph: 
       ctx.out.out(toMermaid(graph()));
       return;
     case 'svg': {
-      const { renderSvg } = await import('../ui/svg.js');
-      const svg = await renderSvg(graph());
+      const [{ renderSvg }, { startSpinner }] = await Promise.all([import('../ui/svg.js'), import('../ui/spinner.js')]);
+      // Graphviz's WebAssembly takes a noticeable moment to compile.
+      const spinner = await startSpinner(ctx.out, 'rendering SVG with Graphviz');
+      let svg: string;
+      try {
+        svg = await renderSvg(graph());
+      } finally {
+        spinner.stop();
+      }
       ctx.out.out(svg.endsWith('\n') ? svg : `${svg}\n`);
       return;
     }
@@ -127,7 +135,7 @@ async function show_lists(ctx: Ctx, format: Format): Promise<number> {
   if (ctx.opts.json) {
     printJson(ctx, { net_namespace_list: nets, pernet_list: pernet_list.map((ops) => ops.name), first_device });
   } else {
-    await printFigure(ctx, format, () => renderLists(nets, pernet_list, first_device), () => listsGraph(nets, pernet_list, first_device));
+    await printFigure(ctx, format, () => renderLists(nets, pernet_list, first_device, ctx.out.columns), () => listsGraph(nets, pernet_list, first_device));
   }
   return 0;
 }
@@ -147,27 +155,23 @@ const show: ObjectModule = {
 
   async run(ctx: Ctx, args: string[]): Promise<number> {
     const word = args[0];
+    if (word === '--help') {
+      ctx.out.out(objectHelp('show'));
+      throw new HelpShown();
+    }
     // Like ip's objects, no command means the overview: Figure 0.2.
     const sub = word === undefined ? 'lists' : SUBS.find((keyword) => matches(word, keyword));
-    if (sub === undefined) {
-      ctx.out.err(`Command "${word}" is unknown, try "ipsim show help".\n`);
-      throw new Fatal();
-    }
+    if (sub === undefined) return unknownCommand(ctx, 'show', word!, SUBS);
     if (sub === 'help') {
       ctx.out.err(SHOW_USAGE);
       throw new Fatal();
     }
-    const rest = args.slice(1);
-    // With nothing to parse, commander is not even started (README, Speed).
-    const { opts, operands }: Parsed =
-      rest.length === 0
-        ? { opts: {}, operands: [] }
-        : await parseOptions(ctx, sub, rest, (cmd) => {
-            if (sub === 'gen' || sub === 'net') cmd.argument('[net]');
-            if (sub !== 'ids') cmd.addOption(cmd.createOption('--format <format>', 'text, dot, mermaid or svg').choices(FORMATS));
-            if (sub === 'gen') cmd.option('--all', 'every ptr[] slot, NULL ones included');
-            return cmd;
-          });
+    const { opts, operands } = await parseOptionsIfAny(ctx, `show ${sub}`, args.slice(1), (cmd) => {
+      if (sub === 'gen' || sub === 'net') cmd.argument('[net]');
+      if (sub !== 'ids') cmd.addOption(cmd.createOption('--format <format>', 'text, dot, mermaid or svg').choices(FORMATS));
+      if (sub === 'gen') cmd.option('--all', 'every ptr[] slot, NULL ones included');
+      return cmd;
+    });
     // -j prints the JSON document: a format or --all would be ignored, so they are refused.
     for (const option of ['format', 'all'] as const) {
       if (ctx.opts.json && opts[option] !== undefined) {

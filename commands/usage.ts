@@ -5,7 +5,8 @@ export const VERSION = '0.1.0';
 
 export const USAGE = `Usage: ipsim [ OPTIONS ] OBJECT { COMMAND | help }
        ipsim [ -force ] -batch FILE
-where  OBJECT := { netns | pernet | show | boot | reset }
+where  OBJECT := { netns | pernet | show | boot | reset | shell |
+                   completion }
        OPTIONS := { -j[son] | -p[retty] | -b[atch] FILE | -force | -a[ll] |
                     -n[etns] NAME | -c[olor][=WHEN] | --state FILE | --trace |
                     --color[=WHEN] | --help | --version }
@@ -25,8 +26,16 @@ Objects:
                           [--exit-batch FN] [--fail-init NET[:ERRNO]]...
                           [--fail-alloc NET]...
   show     the kernel's data structures: gen [NET] | net [NET] | lists | ids
-  boot     net_ns_init() and a profile: boot [--profile seed|bare|linux-3.10|FILE]
-  reset    forget the emulated kernel (delete the state file)
+  boot     net_ns_init() + profile: boot [--profile seed|bare|linux-3.10|FILE]
+  reset    forget the emulated kernel (delete the state file): reset [--force]
+  shell    a prompt for ipsim lines on one state: Tab completion, history
+  completion  completion script for your shell: completion { bash | zsh | fish }
+
+Help: "ipsim OBJECT --help" and "ipsim OBJECT COMMAND --help" explain
+ipsim's own objects (pernet, show, boot, reset, shell, completion): what
+they do, their options, an example. For netns, "ipsim netns help" prints
+ip's own usage, as ip does. At a terminal, register-subsys/-device
+without NAME and reset ask first.
 
 State file: --state FILE, else $IPSIM_STATE, else
 $XDG_STATE_HOME/ipsim/state.json (~/.local/state/ipsim/state.json).

@@ -26,13 +26,34 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * The state a plain `ipsim` here would use (IPSIM_STATE, XDG_STATE_HOME…): store/paths.ts's own
+ * statePath, bundled on the fly by esbuild (already installed: prestart used it to build).
+ */
+async function ownStatePath() {
+  const { build } = await import('esbuild');
+  const result = await build({
+    stdin: { contents: "export { statePath } from './store/paths.ts';", resolveDir: resolve('.'), loader: 'ts' },
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'node',
+    logLevel: 'silent',
+  });
+  const { statePath } = await import(`data:text/javascript;base64,${Buffer.from(result.outputFiles[0].text).toString('base64')}`);
+  return statePath(undefined, process.env);
+}
+
+// Commands as they work from this directory: `ipsim` is on the PATH only after `npm install -g .`.
 process.stdout.write(`
-That was a throwaway kernel; your own state (~/.local/state/ipsim/state.json) was not touched.
-Try next, on your own state:
-  ipsim boot --trace                                   net_ns_init() and the seed profile
-  ipsim --trace netns add blue                         copy_net_ns -> setup_net -> ops_init ...
-  ipsim --trace pernet register-subsys vlan_net_ops --id --size 32 --init vlan_init_net
-  ipsim show gen                                       the net_generic slots of every namespace
-  ipsim --trace netns delete blue                      put_net -> cleanup_net
-  ipsim --help                                         everything else
+That was a throwaway kernel; your own state (${await ownStatePath()}) was not touched.
+Try next, on your own state (from this directory; after \`npm install -g .\`, just \`ipsim\`):
+  bin/ipsim boot --trace                         net_ns_init() and the seed profile
+  bin/ipsim --trace netns add blue               copy_net_ns -> setup_net -> ops_init ...
+  bin/ipsim --trace pernet register-subsys vlan_net_ops --id --size 32 --init vlan_init_net
+  bin/ipsim show gen                             the net_generic slots of every namespace
+  bin/ipsim --trace netns delete blue            put_net -> cleanup_net
+  bin/ipsim shell                                a prompt with Tab completion and history
+  bin/ipsim pernet --help                        help for ipsim's own objects and commands
+  bin/ipsim --help                               everything else
 `);

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Fatal, type Ctx } from '../commands/context.js';
-import { parseOperands } from '../commands/options.js';
+import { parseOptionsIfAny } from '../commands/options.js';
 import { cleanEnv, IPSIM, ipsim, tempDir } from './helpers/cli.js';
 
 let t: ReturnType<typeof tempDir>;
@@ -48,18 +48,18 @@ describe('built-in modules', () => {
   });
 });
 
-describe('parseOperands', () => {
+describe('parseOptionsIfAny', () => {
   const errors: string[] = [];
   const ctx = { out: { err: (text: string) => errors.push(text) }, tracer: { enabled: false } } as unknown as Ctx;
 
-  test('no arguments: no operands, and nothing for commander to parse', async () => {
-    await expect(parseOperands(ctx, 'list', [])).resolves.toEqual([]);
-    await expect(parseOperands(ctx, 'gen', [], '[net]')).resolves.toEqual([]);
+  test('no arguments: no options, no operands, and nothing for commander to parse', async () => {
+    await expect(parseOptionsIfAny(ctx, 'pernet list', [], (cmd) => cmd)).resolves.toEqual({ opts: {}, operands: [] });
+    await expect(parseOptionsIfAny(ctx, 'show gen', [], (cmd) => cmd.argument('[net]'))).resolves.toEqual({ opts: {}, operands: [] });
   });
 
   test('arguments go through commander: an operand, or a usage error', async () => {
-    await expect(parseOperands(ctx, 'gen', ['blue'], '[net]')).resolves.toEqual(['blue']);
-    await expect(parseOperands(ctx, 'list', ['x'])).rejects.toBeInstanceOf(Fatal);
+    await expect(parseOptionsIfAny(ctx, 'show gen', ['blue'], (cmd) => cmd.argument('[net]'))).resolves.toMatchObject({ operands: ['blue'] });
+    await expect(parseOptionsIfAny(ctx, 'pernet list', ['x'], (cmd) => cmd)).rejects.toBeInstanceOf(Fatal);
     expect(errors).toEqual(['Error: too many arguments. Expected 0 arguments but got 1.\n']);
   });
 });

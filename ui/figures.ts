@@ -14,8 +14,10 @@ export interface OpsBox {
   exit_batch: string | null;
 }
 
-/** Boxes per row before the chain wraps, so a long pernet_list stays readable in 100 columns. */
+/** Boxes per row before the chain wraps, in a pipe (the golden layout, readable in 100 columns). */
 const PER_ROW = 4;
+/** The arrow that ends a row the chain continues after. */
+const CONTINUES = ' --->';
 const BOX = 15;
 const INDENT = '   ';
 
@@ -24,17 +26,41 @@ function padColumns(text: string, columns: number): string {
   return text + ' '.repeat(Math.max(0, columns - stringWidth(text)));
 }
 
-/** One list of Figure 0.2: boxes joined by arrows, labels under each box. */
-function chain(title: string, kind: string, labels: readonly (readonly string[])[]): string[] {
+/**
+ * How many boxes from `start` fit in a row of `columns` display columns (at least one): a box's
+ * column is its width plus the arrow to the next; the last one's is its box or widest label, and
+ * the arrow to the next row when the chain goes on.
+ */
+function rowLength(labels: readonly (readonly string[])[], start: number, columns: number): number {
+  const widest = (column: readonly string[]): number => Math.max(BOX, ...column.map((l) => stringWidth(l)));
+  let used = INDENT.length;
+  let n = 0;
+  while (start + n < labels.length) {
+    const column = labels[start + n]!;
+    const continues = start + n + 1 < labels.length;
+    const asLast = used + widest(column) + (continues ? CONTINUES.length : 0);
+    if (n > 0 && asLast > columns) break;
+    used += widest(column) + 7;
+    n += 1;
+  }
+  return n;
+}
+
+/**
+ * One list of Figure 0.2: boxes joined by arrows, labels under each box. Rows hold PER_ROW boxes,
+ * or, given a terminal's `columns`, as many as fit in it.
+ */
+function chain(title: string, kind: string, labels: readonly (readonly string[])[], columns: number | undefined): string[] {
   const lines = [title];
   if (labels.length === 0) {
     lines.push(`${INDENT}(empty)`);
     return lines;
   }
   const width = (column: readonly string[]): number => Math.max(BOX, ...column.map((l) => stringWidth(l))) + 7;
-  for (let start = 0; start < labels.length; start += PER_ROW) {
-    const row = labels.slice(start, start + PER_ROW);
-    const continues = start + PER_ROW < labels.length;
+  for (let start = 0, perRow = 0; start < labels.length; start += perRow) {
+    perRow = columns === undefined ? PER_ROW : rowLength(labels, start, columns);
+    const row = labels.slice(start, start + perRow);
+    const continues = start + perRow < labels.length;
     const first = start === 0 ? INDENT : '-->';
     let top = INDENT;
     let mid = first;
@@ -48,7 +74,7 @@ function chain(title: string, kind: string, labels: readonly (readonly string[])
       bottom += last ? box : box.padEnd(w);
       mid += last ? cell : `${cell} ${'-'.repeat(w - BOX - 2)}>`;
     });
-    if (continues) mid += ' --->';
+    if (continues) mid += CONTINUES;
     lines.push(top, mid, bottom);
     const depth = Math.max(...row.map((column) => column.length));
     for (let d = 0; d < depth; d += 1) {
@@ -64,8 +90,11 @@ function chain(title: string, kind: string, labels: readonly (readonly string[])
   return lines;
 }
 
-/** Figure 0.2: net_namespace_list and pernet_list, with the callbacks and first_device. */
-export function renderLists(nets: readonly string[], ops: readonly OpsBox[], firstDevice: string | null): string {
+/**
+ * Figure 0.2: net_namespace_list and pernet_list, with the callbacks and first_device. `columns`:
+ * the terminal's width to wrap the chains to; undefined keeps PER_ROW boxes a row.
+ */
+export function renderLists(nets: readonly string[], ops: readonly OpsBox[], firstDevice: string | null, columns?: number): string {
   const opsLabels = ops.map((o) => {
     const column = [o.name];
     for (const fn of [o.init, o.exit, o.exit_batch]) if (fn !== null) column.push(`.${fn}`);
@@ -73,9 +102,9 @@ export function renderLists(nets: readonly string[], ops: readonly OpsBox[], fir
     return column;
   });
   const lines = [
-    ...chain('net_namespace_list, a list of network namespace', 'net', nets.map((n) => [n])),
+    ...chain('net_namespace_list, a list of network namespace', 'net', nets.map((n) => [n]), columns),
     '',
-    ...chain('pernet_list, a list of pernet_operations', 'ops', opsLabels),
+    ...chain('pernet_list, a list of pernet_operations', 'ops', opsLabels, columns),
     '',
     firstDevice === null ? 'first_device = &pernet_list (no device registered)' : `first_device = &${firstDevice}.list`,
   ];

@@ -10,6 +10,29 @@ export interface Terminal {
   env: NodeJS.ProcessEnv;
 }
 
+/** What the process is attached to, read once at start (ipsim.ts) and passed to createOutput. */
+export interface Attached {
+  stdinIsTTY: boolean;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  /** process.stdout.columns: set only when stdout is a terminal. */
+  columns: number | undefined;
+}
+
+/**
+ * Prompts need a person at both ends: stdin and stdout terminals (contract §9.10). Spinners also
+ * need stderr, where they draw. Figures and tables fit the terminal's width only on a terminal: in
+ * a pipe they keep the fixed layout the golden files have.
+ */
+export function interactivity(a: Attached): { interactive: boolean; spinners: boolean; columns: number | undefined } {
+  const interactive = a.stdinIsTTY && a.stdoutIsTTY;
+  return {
+    interactive,
+    spinners: interactive && a.stderrIsTTY,
+    columns: a.stdoutIsTTY && a.columns !== undefined && a.columns > 0 ? a.columns : undefined,
+  };
+}
+
 /**
  * --color=always colours even a pipe, never never; auto (the default) only a terminal with NO_COLOR
  * unset and TERM not dumb (contract §9.10). Library auto-detection is never consulted: cli-table3
@@ -70,14 +93,38 @@ export interface Output {
   readonly color: boolean;
   /** stdout is a terminal: boxes and figures for people rather than columns for scripts. */
   readonly terminal: boolean;
+  /** stdin and stdout are terminals: guided prompts may ask. */
+  readonly interactive?: boolean;
+  /** stdin, stdout and stderr are terminals: a spinner may draw on stderr. */
+  readonly spinners?: boolean;
+  /** The terminal's width, when stdout is one; undefined in a pipe (fixed layouts). */
+  readonly columns?: number;
   out(text: string): void;
   err(text: string): void;
+  /** Called around every write while a spinner draws, so output never lands inside its frame. */
+  overlay?: { clear(): void; render(): void };
 }
 
-export function createOutput(stdout: Sink, stderr: Sink, term: { color: boolean; terminal: boolean }): Output {
-  return {
+export interface OutputPolicy {
+  color: boolean;
+  terminal: boolean;
+  interactive?: boolean;
+  spinners?: boolean;
+  columns?: number;
+}
+
+export function createOutput(stdout: Sink, stderr: Sink, term: OutputPolicy): Output {
+  const out: Output = {
     ...term,
-    out: (text) => stdout.write(text),
-    err: (text) => stderr.write(text),
+    out: (text) => write(stdout, text),
+    err: (text) => write(stderr, text),
   };
+  const write = (sink: Sink, text: string): void => {
+    const overlay = out.overlay;
+    if (!overlay) return sink.write(text);
+    overlay.clear();
+    sink.write(text);
+    overlay.render();
+  };
+  return out;
 }

@@ -104,3 +104,12 @@ export async function killHolder(holder: { wrapper_pid: number; cmd_pid: number 
     }
   });
 }
+
+/**
+ * The files of dist/ other than the bundle that `ipsim args` requires (the separately bundled
+ * libraries, build.mjs), as Node's module debug log names them.
+ */
+export function distFilesLoaded(args: readonly string[], state: string): string[] {
+  const { stderr } = ipsim(args, { state, env: { NODE_DEBUG: 'module' } });
+  return [...stderr.matchAll(/load "[^"]*\/dist\/([^"/]+)" for module/gu)].map((m) => m[1]!);
+}
