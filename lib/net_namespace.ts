@@ -168,9 +168,9 @@ export class Kernel {
   netName(net: Net): string {
     if (net.serial === 0) return 'init_net';
     const alias = this.aliases.get(net.serial);
-    if (alias !== undefined) return alias;
+    if (alias !== undefined) return traceName(alias);
     const names = this.namesBySerial.get(net.serial);
-    if (names && names.length > 0) return names[0]!;
+    if (names && names.length > 0) return traceName(names[0]!);
     return `net:[${net.proc_inum ?? '?'}]`;
   }
 
@@ -301,7 +301,10 @@ export class Kernel {
       () => {
         let data: Slot | undefined;
         if (ops.id !== null && ops.size) {
-          if (ops.fail_alloc.some((sel) => this.selects(sel, net))) return -ENOMEM;
+          // data = kzalloc(ops->size, GFP_KERNEL); if (!data) goto out;
+          const failed = ops.fail_alloc.some((sel) => this.selects(sel, net));
+          this.tracer.leaf('kzalloc', () => [String(ops.size)], failed ? 'NULL' : 'data');
+          if (failed) return -ENOMEM;
           data = { index: ops.id - 1, ops: ops.name, size: ops.size, state: 'data' };
           const err = this.net_assign_generic(net, ops.id, data);
           if (err) return err;
@@ -399,6 +402,7 @@ export class Kernel {
             const done = list.slice(0, k).reverse();
             for (const ops of done) this.ops_exit_list(ops, [net]);
             for (const ops of done) this.ops_free_list(ops, [net]);
+            this.tracer.leaf('rcu_barrier', () => []);
             return error;
           }
         }
@@ -513,9 +517,13 @@ export class Kernel {
       }
       const dying = new Set(kill);
       this.state.net_namespace_list = this.state.net_namespace_list.filter((net) => !dying.has(net));
+      // Another CPU might be rcu-iterating the list: wait before the exit methods run.
+      this.tracer.leaf('synchronize_rcu', () => []);
       const reversed = [...this.state.pernet_list].reverse();
       for (const ops of reversed) this.ops_exit_list(ops, kill);
       for (const ops of reversed) this.ops_free_list(ops, kill);
+      // No outstanding rcu callbacks may use these namespaces once they are freed.
+      this.tracer.leaf('rcu_barrier', () => []);
       for (const net of kill) {
         this.net_drop_ns(net);
         this.netBySerial.delete(net.serial);
@@ -553,7 +561,10 @@ export class Kernel {
       () => {
         if (kind === 'subsys') return this.register_pernet_operations(this.state.first_device, ops, spec.id);
         const error = this.register_pernet_operations(null, ops, spec.id);
-        if (!error && this.state.first_device === null) this.state.first_device = ops.name;
+        if (!error && this.state.first_device === null) {
+          this.state.first_device = ops.name;
+          this.tracer.assign('first_device', () => listHead(ops.name));
+        }
         return error;
       },
       (ret) => ret,
@@ -574,6 +585,7 @@ export class Kernel {
           this.state.max_gen_ptrs = Math.max(this.state.max_gen_ptrs, id);
         }
         const error = this.__register_pernet_operations(before, ops);
+        if (error) this.tracer.leaf('rcu_barrier', () => []);
         if (error && ops.id !== null) {
           const id = ops.id;
           this.tracer.leaf('ida_remove', () => ['&net_generic_ids', String(id)]);
@@ -656,6 +668,7 @@ export class Kernel {
       if (this.state.first_device === name) {
         const list = this.state.pernet_list;
         this.state.first_device = list[list.indexOf(ops) + 1]?.name ?? null;
+        this.tracer.assign('first_device', () => listHead(this.state.first_device));
       }
       this.unregister_pernet_operations(ops);
     });
@@ -664,6 +677,7 @@ export class Kernel {
   private unregister_pernet_operations(ops: PernetOps): void {
     this.tracer.call('unregister_pernet_operations', () => [ops.name], () => {
       this.__unregister_pernet_operations(ops);
+      this.tracer.leaf('rcu_barrier', () => []);
       if (ops.id !== null) {
         const id = ops.id;
         this.tracer.leaf('ida_remove', () => ['&net_generic_ids', String(id)]);
@@ -806,11 +820,18 @@ export class Kernel {
 
   /** unhash_nsid(net): forget net in every live table and drop its own. */
   private unhash_nsid(net: Net): void {
+    // 3.10 has no nsids (Linux 4.0 added them): the call is shown, and made, only where there are some.
+    if (!this.hasNsids(net)) return;
     this.tracer.leaf('unhash_nsid', () => [this.netName(net)]);
     for (const other of this.state.net_namespace_list) {
       if (other.nsids.length > 0) other.nsids = other.nsids.filter((e) => e.peer !== net.serial);
     }
     net.nsids = [];
+  }
+
+  /** Whether net has an nsid table of its own or an nsid in another namespace's table. */
+  private hasNsids(net: Net): boolean {
+    return net.nsids.length > 0 || this.state.net_namespace_list.some((other) => other.nsids.some((e) => e.peer === net.serial));
   }
 
   // ---------------------------------------------------------------- boot profile directives
@@ -837,6 +858,16 @@ export class Kernel {
 
 /** Large enough for any real boot's /proc entries; keeps `show ids` printable. */
 export const MAX_PROC_RESERVE = 65536;
+
+/**
+ * A bound name as traces and JSON show it: as it is, unless it could be read as something else,
+ * then as a JSON string. Quoted: init_net's name and the net:[INUM] form (ip binds any name), a
+ * leading quote (so quoted and raw never meet), and what separates a trace's arguments and lists
+ * (`,`, brackets, parentheses), whitespace and control characters.
+ */
+export function traceName(name: string): string {
+  return name === 'init_net' || name.startsWith('net:[') || /^"|[,()[\]\s\p{Cc}]/u.test(name) ? JSON.stringify(name) : name;
+}
 
 /** A list position as the trace shows it: the head, or the node of the ops it names. */
 function listHead(before: string | null): string {
