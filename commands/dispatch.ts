@@ -3,7 +3,7 @@
 // command line, a -batch file or a boot profile.
 import { KernelBug } from '../lib/generic.js';
 import { KernelPanic, Refused } from '../lib/net_namespace.js';
-import { formatTraceLine } from '../lib/trace.js';
+import { formatTrace, traceDocument } from '../lib/trace.js';
 import { jsonDocument } from '../ui/json_writer.js';
 import { Fatal, HelpShown, type Ctx, type ObjectModule } from './context.js';
 import { matchObject, type GlobalOptions } from './ip_options.js';
@@ -87,10 +87,12 @@ export async function runLine(ctx: Ctx, argv: string[], printTrace: boolean, atE
 export async function printCommandTrace(ctx: Pick<Ctx, 'tracer' | 'opts' | 'out'>): Promise<void> {
   if (!ctx.tracer.enabled) return;
   const events = ctx.tracer.take();
+  // --trace=source: the table of Linux 3.10.105's definitions, loaded only then.
+  const source = ctx.opts.traceSource ? (await import('../lib/source_3_10.js')).SOURCE_3_10 : undefined;
   if (ctx.opts.json) {
-    ctx.out.out(`${jsonDocument({ trace: events }, false)}\n`);
+    ctx.out.out(`${jsonDocument(traceDocument(events, source), false)}\n`);
     return;
   }
   const style = ctx.out.color ? await (await import('../ui/colors.js')).loadPaint(true) : undefined;
-  ctx.out.out(events.map((event) => `${formatTraceLine(event, style)}\n`).join(''));
+  ctx.out.out(formatTrace(events, style, source));
 }

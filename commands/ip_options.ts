@@ -25,6 +25,8 @@ export interface GlobalOptions {
   /** ipsim's own `--state FILE` / `--state=FILE`. */
   state?: string;
   trace: boolean;
+  /** `--trace=source`: each trace line also names where Linux 3.10.105 defines the function. */
+  traceSource?: boolean;
   color?: 'auto' | 'always' | 'never';
   help: boolean;
   version: boolean;
@@ -104,6 +106,13 @@ export function parseGlobalOptions(argv: readonly string[]): ParseResult {
     }
     if (word === '--trace') {
       options.trace = true;
+      i++;
+      continue;
+    }
+    // Exact, like the others: --trace=x is not ipsim's and goes on to ip's table.
+    if (word === '--trace=source') {
+      options.trace = true;
+      options.traceSource = true;
       i++;
       continue;
     }

@@ -238,9 +238,9 @@ export class Kernel {
   netName(net: Net): string {
     if (net.serial === 0) return 'init_net';
     const alias = this.aliases.get(net.serial);
-    if (alias !== undefined) return alias;
+    if (alias !== undefined) return traceName(alias);
     const names = this.bound.bySerial.get(net.serial);
-    if (names && names.length > 0) return names[0]!;
+    if (names && names.length > 0) return traceName(names[0]!);
     return `net:[${net.proc_inum ?? '?'}]`;
   }
 
@@ -381,7 +381,10 @@ export class Kernel {
       () => {
         let data: Slot | undefined;
         if (ops.id !== null && ops.size) {
-          if (ops.fail_alloc.some((sel) => this.selects(sel, net))) return -ENOMEM;
+          // data = kzalloc(ops->size, GFP_KERNEL); if (!data) goto out;
+          const failed = ops.fail_alloc.some((sel) => this.selects(sel, net));
+          this.tracer.leaf('kzalloc', () => [String(ops.size)], failed ? 'NULL' : 'data');
+          if (failed) return -ENOMEM;
           data = { index: ops.id - 1, ops: ops.name, size: ops.size, state: 'data' };
           const err = this.net_assign_generic(net, ops.id, data);
           if (err) return err;
@@ -482,6 +485,7 @@ export class Kernel {
             const done = list.slice(0, k).reverse();
             for (const ops of done) this.ops_exit_list(ops, [net]);
             for (const ops of done) this.ops_free_list(ops, [net]);
+            this.tracer.leaf('rcu_barrier', () => []);
             return error;
           }
         }
@@ -596,10 +600,14 @@ export class Kernel {
         this.list_del_rcu(net);
         this.unhash_nsid(net);
       }
+      // Another CPU might be rcu-iterating the list: wait before the exit methods run.
+      this.tracer.leaf('synchronize_rcu', () => []);
       const reversed = [...this.state.pernet_list].reverse();
       this.work.ops += 2 * reversed.length;
       for (const ops of reversed) this.ops_exit_list(ops, kill);
       for (const ops of reversed) this.ops_free_list(ops, kill);
+      // No outstanding rcu callbacks may use these namespaces once they are freed.
+      this.tracer.leaf('rcu_barrier', () => []);
       this.work.nets += kill.length;
       for (const net of kill) this.net_drop_ns(net);
     });
@@ -635,7 +643,10 @@ export class Kernel {
       () => {
         if (kind === 'subsys') return this.register_pernet_operations(this.state.first_device, ops, spec.id);
         const error = this.register_pernet_operations(null, ops, spec.id);
-        if (!error && this.state.first_device === null) this.state.first_device = ops.name;
+        if (!error && this.state.first_device === null) {
+          this.state.first_device = ops.name;
+          this.tracer.assign('first_device', () => listHead(ops.name));
+        }
         return error;
       },
       (ret) => ret,
@@ -656,6 +667,7 @@ export class Kernel {
           this.state.max_gen_ptrs = Math.max(this.state.max_gen_ptrs, id);
         }
         const error = this.__register_pernet_operations(before, ops);
+        if (error) this.tracer.leaf('rcu_barrier', () => []);
         if (error && ops.id !== null) {
           const id = ops.id;
           this.tracer.leaf('ida_remove', () => ['&net_generic_ids', String(id)]);
@@ -740,6 +752,7 @@ export class Kernel {
       if (this.state.first_device === name) {
         const list = this.state.pernet_list;
         this.state.first_device = list[list.indexOf(ops) + 1]?.name ?? null;
+        this.tracer.assign('first_device', () => listHead(this.state.first_device));
       }
       this.unregister_pernet_operations(ops);
     });
@@ -748,6 +761,7 @@ export class Kernel {
   private unregister_pernet_operations(ops: PernetOps): void {
     this.tracer.call('unregister_pernet_operations', () => [ops.name], () => {
       this.__unregister_pernet_operations(ops);
+      this.tracer.leaf('rcu_barrier', () => []);
       if (ops.id !== null) {
         const id = ops.id;
         this.tracer.leaf('ida_remove', () => ['&net_generic_ids', String(id)]);
@@ -912,6 +926,8 @@ export class Kernel {
    * dead peers in one pass when next read, however many die before that (pruneOnRead).
    */
   private unhash_nsid(net: Net): void {
+    // 3.10 has no nsids (Linux 4.0 added them): the call is shown, and made, only where there are some.
+    if (!this.hasNsids(net)) return;
     this.tracer.leaf('unhash_nsid', () => [this.netName(net)]);
     const holders = this.nsidHolders.get(net.serial);
     if (holders) {
@@ -950,6 +966,11 @@ export class Kernel {
     });
   }
 
+  /** Whether net has an nsid table of its own or an nsid in another namespace's table. */
+  private hasNsids(net: Net): boolean {
+    return this.nsidHolders.has(net.serial) || net.nsids.length > 0;
+  }
+
   // ---------------------------------------------------------------- boot profile directives
 
   /** `proc reserve N`: proc IDA indices 0..N-1 are taken by /proc entries created before net_ns_init. */
@@ -985,6 +1006,16 @@ function nsidIndex(table: readonly NsidEntry[], nsid: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * A bound name as traces and JSON show it: as it is, unless it could be read as something else,
+ * then as a JSON string. Quoted: init_net's name and the net:[INUM] form (ip binds any name), a
+ * leading quote (so quoted and raw never meet), and what separates a trace's arguments and lists
+ * (`,`, brackets, parentheses), whitespace and control characters.
+ */
+export function traceName(name: string): string {
+  return name === 'init_net' || name.startsWith('net:[') || /^"|[,()[\]\s\p{Cc}]/u.test(name) ? JSON.stringify(name) : name;
 }
 
 /** A list position as the trace shows it: the head, or the node of the ops it names. */

@@ -1,9 +1,11 @@
 // The event log behind --trace: one event per kernel call, in call order, with its depth in the
-// call tree. Callback invocations and generic-data frees carry a "hook" (contract §6).
+// call tree. Callback invocations and generic-data frees carry a "hook" (contract §6); an
+// assignment the source makes to a global (first_device) is an event with "assign" instead of args.
 import { errnoName } from './errno.js';
 
 export type TraceEvent =
   | { depth: number; fn: string; args?: string[]; ret?: number | string }
+  | { depth: number; fn: string; assign: string }
   | { depth: number; fn: string; hook: 'init'; ops: string; net: string; ret: number }
   | { depth: number; fn: string; hook: 'exit'; ops: string; net: string }
   | { depth: number; fn: string; hook: 'exit_batch'; ops: string; nets: string[] }
@@ -44,6 +46,11 @@ export class Tracer {
     if (a.length > 0) event.args = a;
     if (ret !== undefined) event.ret = ret;
     this.events.push(event);
+  }
+
+  /** `variable = value;` as the source writes it, e.g. first_device = &loopback_net_ops.list. */
+  assign(variable: string, value: () => string): void {
+    if (this.enabled) this.events.push({ depth: this.depth, fn: variable, assign: value() });
   }
 
   /**
@@ -112,6 +119,7 @@ export function formatTraceLine(event: TraceEvent, style: TraceStyle = PLAIN): s
     const text = formatRet(value);
     return ` = ${(typeof value === 'number' && value < 0) || text.startsWith('ERR_PTR') ? style.err(text) : text}`;
   };
+  if ('assign' in event) return `${indent}${event.fn} = ${event.assign}`;
   if (!('hook' in event)) {
     const call = `${indent}${style.fn(event.fn)}(${(event.args ?? []).join(', ')})`;
     return event.ret === undefined ? call : `${call}${ret(event.ret)}`;
@@ -126,4 +134,53 @@ export function formatTraceLine(event: TraceEvent, style: TraceStyle = PLAIN): s
     case 'free':
       return `${indent}${style.fn('ops_free')}(${event.ops}, ${event.net})`;
   }
+}
+
+/**
+ * Where Linux 3.10.105 defines what a trace names (lib/source_3_10.ts, generated from the tree by
+ * scripts/source-locations.mjs): each function by name, each assignment as "caller variable".
+ */
+export interface SourceTable {
+  version: string;
+  functions: Readonly<Record<string, string>>;
+  statements: Readonly<Record<string, string>>;
+}
+
+/**
+ * Each event's location for --trace=source: a function's definition, an assignment's line in the
+ * function that makes it (the caller is the last event one level up); undefined for a callback the
+ * table does not know (a name given on the command line).
+ */
+export function sourceOf(events: readonly TraceEvent[], table: SourceTable): (string | undefined)[] {
+  const callers: string[] = [];
+  return events.map((event) => {
+    callers[event.depth] = event.fn;
+    if ('assign' in event) return table.statements[`${callers[event.depth - 1]} ${event.fn}`];
+    return Object.hasOwn(table.functions, event.fn) ? table.functions[event.fn] : undefined;
+  });
+}
+
+/** The text trace, one line per event; with a table, each line followed by `  # FILE:LINE`. */
+export function formatTrace(events: readonly TraceEvent[], style?: TraceStyle, table?: SourceTable): string {
+  const src = table ? sourceOf(events, table) : [];
+  return events.map((event, i) => `${formatTraceLine(event, style)}${src[i] === undefined ? '' : `  # ${src[i]}`}\n`).join('');
+}
+
+/**
+ * The -j document. With a table, every event without "hook" gains "src"; the hook events keep the
+ * contract's exact fields, so their callbacks' locations follow the trace as "callback_src".
+ */
+export function traceDocument(events: TraceEvent[], table?: SourceTable): { trace: (TraceEvent & { src?: string })[]; callback_src?: Record<string, string> } {
+  if (!table) return { trace: events };
+  const src = sourceOf(events, table);
+  // Callback names are C identifiers, so `__proto__` is one: no prototype to set by accident.
+  const callback_src = Object.create(null) as Record<string, string>;
+  const trace = events.map((event, i) => {
+    const at = src[i];
+    if (at === undefined) return event;
+    if (!('hook' in event)) return { ...event, src: at };
+    if (!Object.hasOwn(callback_src, event.fn)) callback_src[event.fn] = at;
+    return event;
+  });
+  return { trace, callback_src };
 }

@@ -17,7 +17,6 @@ import {
   fchmodSync,
   fchownSync,
   fsyncSync,
-  ftruncateSync,
   linkSync,
   openSync,
   readdirSync,
@@ -152,10 +151,9 @@ function readAt(fd: number, start: number, length: number): Buffer {
   return buf.subarray(0, done);
 }
 
-/** Seq of the journal's last complete line (0 for none); reads only its end. */
-function journalEnd(fd: number, size: number): number {
-  const length = Math.min(size, 4096);
-  const lines = readAt(fd, size - length, length).toString('utf8').split('\n').filter((l) => l.length > 0);
+/** Seq of the journal's last complete line (0 for none). */
+function journalEnd(text: Buffer): number {
+  const lines = text.subarray(Math.max(0, text.length - 4096)).toString('utf8').split('\n').filter((l) => l.length > 0);
   const last = lines[lines.length - 1];
   const match = last === undefined ? null : /^\{"seq":(\d+),/.exec(last);
   return match ? Number(match[1]) : 0;
@@ -165,40 +163,31 @@ function journalLines(first: number, events: readonly NameEvent[]): string {
   return events.map((e, i) => `${JSON.stringify({ seq: first + i, ev: e.ev, name: e.name })}\n`).join('');
 }
 
-/** Appends name events to the journal of the state at `path`: all of them or none. */
+/**
+ * Appends name events to the journal of the state at `path`: all of them or none. The journal is
+ * replaced as the state is (temp, fsync, rename), not appended to in place: an append of more than
+ * a page can be cut short by a SIGKILL (the kernel checks for fatal signals between pages), which
+ * would leave half a line behind. Past JOURNAL_LIMIT only the newer half is kept, whole lines; seq
+ * goes on rising, so a monitor skips what it saw.
+ */
 export function appendJournal(path: string, events: readonly NameEvent[]): void {
   if (events.length === 0) return;
   const file = journalPath(path);
   const action = 'write journal';
-  const found = openRegular(file, action, constants.O_RDWR | constants.O_APPEND);
-  if (found === undefined) {
-    replaceFile(file, Buffer.from(journalLines(1, events)), undefined, action);
-    return;
-  }
-  const { fd, stat: old } = found;
-  const size = old.size;
-  try {
-    const lines = Buffer.from(journalLines(journalEnd(fd, size) + 1, events));
-    if (size + lines.length > JOURNAL_LIMIT) {
-      // Keep the newer half, whole lines only; seq goes on rising, so a monitor skips what it saw.
-      const kept = Buffer.concat([readAt(fd, 0, size), lines]);
-      const tail = kept.subarray(kept.length - JOURNAL_LIMIT / 2);
-      replaceFile(file, tail.subarray(tail.indexOf(0x0a) + 1), old, action);
-      return;
-    }
+  const found = openRegular(file, action);
+  let old: Buffer = Buffer.alloc(0);
+  if (found !== undefined) {
     try {
-      writeAll(fd, lines);
-      fsyncSync(fd);
+      old = readAt(found.fd, 0, found.stat.size);
     } catch (err) {
-      // Cut what was written back off: a monitor never sees half of an append kept.
-      ftruncateSync(fd, size);
-      throw err;
+      throw fsFailure(err, file, action);
+    } finally {
+      closeSync(found.fd);
     }
-  } catch (err) {
-    throw fsFailure(err, file, action);
-  } finally {
-    closeSync(fd);
   }
+  const kept = Buffer.concat([old, Buffer.from(journalLines(journalEnd(old) + 1, events))]);
+  const data = kept.length > JOURNAL_LIMIT ? kept.subarray(kept.indexOf(0x0a, kept.length - JOURNAL_LIMIT / 2) + 1) : kept;
+  replaceFile(file, data, found?.stat, action);
 }
 
 /**

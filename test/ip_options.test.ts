@@ -298,6 +298,14 @@ describe('parseGlobalOptions: ipsim long options, exact and first', () => {
     expect(ok('--trace', '-j', 'netns')).toEqual({ options: { ...DEFAULTS, trace: true, json: 1 }, rest: ['netns'] });
   });
 
+  test('--trace=source: the trace with where 3.10 defines each function', () => {
+    expect(ok('--trace=source', 'netns')).toEqual({ options: { ...DEFAULTS, trace: true, traceSource: true }, rest: ['netns'] });
+    expect(ok('-j', '--trace=source', 'show')).toEqual({ options: { ...DEFAULTS, trace: true, traceSource: true, json: 1 }, rest: ['show'] });
+    // matched exactly: any other value is not ipsim's (below), and after OBJECT it is no option
+    expect(error('--trace=sourc', 'netns').message).toBe('Option "-trace=sourc" is unknown, try "ip -help".');
+    expect(ok('--', '--trace=source', 'netns')).toEqual({ options: DEFAULTS, rest: ['--trace=source', 'netns'] });
+  });
+
   test('--color and --color=WHEN', () => {
     expect(ok('--color', 'show').options.color).toBe('always');
     expect(ok('--color=auto', 'show').options.color).toBe('auto');

@@ -66,7 +66,7 @@ function specName(name: string): string {
 export interface LogOptions {
   /** Keep only callback/free events of these ops (other kernel calls named in `marks` stay). */
   only?: readonly string[];
-  /** Non-callback kernel calls to keep in the log, rendered fn(args)=ret, e.g. list_del_rcu(N1). */
+  /** Non-callback kernel calls to keep in the log, rendered fn(args)=ret, e.g. list_del_rcu(N1); assignments as first_device = &D.list. */
   marks?: readonly string[];
 }
 
@@ -74,6 +74,10 @@ export interface LogOptions {
 export function hookLog(events: readonly TraceEvent[], options: LogOptions = {}): string[] {
   const out: string[] = [];
   for (const event of events) {
+    if ('assign' in event) {
+      if (options.marks?.includes(event.fn)) out.push(`${event.fn} = ${event.assign}`);
+      continue;
+    }
     if (!('hook' in event)) {
       if (!options.marks?.includes(event.fn)) continue;
       const call = `${event.fn}(${(event.args ?? []).map(specName).join(', ')})`;
