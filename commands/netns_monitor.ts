@@ -105,7 +105,9 @@ export class JournalFollower {
     try {
       const { ino, size } = fstatSync(fd);
       let data: Buffer;
-      if (ino === this.ino && this.continues(fd, size)) {
+      // The same journal grown, whether appended to or replaced by the writer with its old bytes
+      // and the new lines (store/write.ts): judged by content, since each write is a new inode.
+      if (this.ino !== undefined && this.continues(fd, size)) {
         data = readRange(fd, this.offset, size);
       } else {
         // Another file: a new journal after reset, or the writer's rewrite keeping the newer half

@@ -968,7 +968,7 @@ export class Kernel {
 
   /** Whether net has an nsid table of its own or an nsid in another namespace's table. */
   private hasNsids(net: Net): boolean {
-    return this.nsidHolders.has(net.serial) || net.nsids.length > 0;
+    return (this.nsidHolders.get(net.serial)?.size ?? 0) > 0 || net.nsids.length > 0;
   }
 
   // ---------------------------------------------------------------- boot profile directives
