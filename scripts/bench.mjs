@@ -54,6 +54,7 @@ try {
   measure('ipsim netns add (lock + write)', (i) => [['netns', 'add', `b${i}`]]);
   measure('ipsim netns delete (lock + cleanup_net + write)', (i) => [['netns', 'delete', `b${i}`]]);
   measure('ipsim pernet list (table)', () => [['pernet', 'list']]);
+  measure('ipsim __complete netns delete \'\' (every Tab)', () => [['__complete', 'netns', 'delete', '']]);
   const batch = Array.from({ length: 1000 }, (_, i) => `netns add x${i}`).join('\n');
   const start = process.hrtime.bigint();
   once(['-batch', '-'], `${batch}\n`);
