@@ -39,9 +39,12 @@ Ctrl-C cancels the line being typed, or ends a running exec or monitor.
 /** Global options that belong to the shell, not to its lines. */
 const SHELL_ONLY = 'Error: -n, -b, --state, --color, --help and --version go before "shell", not on a line\n';
 
+/** Ctrl-C at a continuation prompt: the whole line is cancelled. */
+const CANCELLED = Symbol('cancelled');
+
 /** A source of physical lines: the next one (without its newline), or null at the end of input. */
 interface LineSource {
-  next(continuation: boolean): Promise<string | null>;
+  next(continuation: boolean): Promise<string | null | typeof CANCELLED>;
   close(): void;
 }
 
@@ -145,7 +148,7 @@ class TerminalSource implements LineSource {
     private readonly out: Output,
   ) {}
 
-  next(continuation: boolean): Promise<string | null> {
+  next(continuation: boolean): Promise<string | null | typeof CANCELLED> {
     const rl = createInterface({
       input: process.stdin,
       output: process.stdout,
@@ -157,7 +160,7 @@ class TerminalSource implements LineSource {
     });
     this.rl = rl;
     return new Promise((resolve) => {
-      let line: string | null = null;
+      let line: string | null | typeof CANCELLED = null;
       rl.on('line', (text) => {
         line = text;
         rl.close();
@@ -165,6 +168,11 @@ class TerminalSource implements LineSource {
       // Ctrl-C cancels the line being typed, like a shell: ^C, a new prompt.
       rl.on('SIGINT', () => {
         this.out.out('^C\n');
+        if (continuation) {
+          line = CANCELLED;
+          rl.close();
+          return;
+        }
         const state = rl as unknown as { line: string; cursor: number };
         state.line = '';
         state.cursor = 0;
@@ -174,7 +182,7 @@ class TerminalSource implements LineSource {
         this.rl = undefined;
         // Ctrl-D on an empty line: the next prompt of the user's shell starts on a line of its own.
         if (line === null) this.out.out('\n');
-        else this.history.add(line);
+        else if (line !== CANCELLED) this.history.add(line);
         resolve(line);
       });
       rl.prompt();
@@ -198,8 +206,9 @@ function completer(base: CtxBase): (line: string) => [string[], string] {
 }
 
 /**
- * The next logical line, as ip's getcmdline() joins it: null at the end of input, 'blank' for a
- * line with no words. A line that continues (a trailing backslash) asks for the next one.
+ * The next logical line, as ip's getcmdline() joins it: 'blank' for a line with no words (or one
+ * cancelled at its continuation prompt). A line that continues (a trailing backslash) asks for the
+ * next one; the end of input there is ip's "Missing continuation line".
  */
 async function readItem(source: LineSource, first: string): Promise<BatchItem | 'blank'> {
   const lines = [first];
@@ -210,6 +219,7 @@ async function readItem(source: LineSource, first: string): Promise<BatchItem | 
     const item = parser.next();
     if (item !== null && typeof item === 'object' && item.kind === 'error' && item.exit === 0) {
       const more = await source.next(true);
+      if (more === CANCELLED) return 'blank';
       if (more !== null) {
         lines.push(more);
         continue;
@@ -329,6 +339,7 @@ export async function runShell(first: CommandRunner, session: Session, base: Ctx
     for (;;) {
       const line = await Promise.race([source.next(false), signals.arrived]);
       if (line === null || signals.caught) break;
+      if (line === CANCELLED) continue;
       const item = await readItem(source, line);
       if (item === 'blank') continue;
       if (item.kind === 'error') {

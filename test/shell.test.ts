@@ -93,6 +93,21 @@ describe('the shell with stdin not a terminal', () => {
     expect(stdout).toBe('b\na\n');
   });
 
+  test('a signal while it waits for input ends it after -n\'s reference is written away, dying by that signal', async () => {
+    ipsim(['netns', 'add', 'red'], { state: t.state });
+    const child = t.background.track(spawn(process.execPath, [IPSIM, '-n', 'red', 'shell'], { env: cleanEnv({ IPSIM_STATE: t.state }) }));
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const ended = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    child.stdin.write('netns identify\n');
+    await until('the first line to run', () => stdout === 'red\n');
+    // The shell holds red's reference while it is open.
+    expect(JSON.parse(readFileSync(t.state, 'utf8')).kernel.holders).toHaveLength(1);
+    child.kill('SIGTERM');
+    expect(await ended).toBe('SIGTERM');
+    expect(JSON.parse(readFileSync(t.state, 'utf8')).kernel.holders).toEqual([]);
+  });
+
   test('is not opened from a batch or with arguments', () => {
     expect(ipsim(['-batch', '-'], { state: t.state, stdin: 'shell\n' })).toMatchObject({
       stderr: 'Error: a shell cannot be opened from a batch, a boot profile or another shell\nCommand failed -:1\n',
@@ -120,8 +135,8 @@ class Terminal {
   private static count = 0;
   private readonly socket = `ipsim-test-${process.pid}-${Terminal.count++}`;
 
-  constructor(args: string = '') {
-    const command = `"${process.execPath}" "${IPSIM}" ${args} shell; echo "[exit $?]"; exec sleep 600`;
+  constructor(args: string = '', redirect = '') {
+    const command = `"${process.execPath}" "${IPSIM}" ${args} shell ${redirect}; echo "[exit $?]"; exec sleep 600`;
     this.tmux('new-session', '-d', '-x', '80', '-y', '24', 'sh', '-c', command);
   }
 
@@ -231,6 +246,23 @@ inTerminal('the shell in a terminal', () => {
     expect(s.screen()).toEqual(['ipsim> netns delete blue^C', 'ipsim> netns list', 'blue', 'ipsim>']);
   });
 
+  test('a trailing backslash asks for a continuation line; Ctrl-C there cancels the whole line', async () => {
+    const s = await open();
+    await s.type('netns add \\', 'ipsim> netns add \\');
+    s.key('Enter');
+    await s.last('>');
+    await s.type('one', '> one');
+    s.key('Enter');
+    await s.last('ipsim>');
+    await s.type('netns add \\', 'ipsim> netns add \\');
+    s.key('Enter');
+    await s.last('>');
+    s.key('C-c');
+    await s.last('ipsim>');
+    await s.enter('netns list');
+    expect(s.screen()).toEqual(['ipsim> netns add \\', '> one', 'ipsim> netns add \\', '> ^C', 'ipsim> netns list', 'one', 'ipsim>']);
+  });
+
   test('Up recalls the lines of an earlier session, kept beside the state, mode 0600', async () => {
     const first = await open();
     await first.enter('netns add green')
@@ -290,6 +322,21 @@ inTerminal('the shell in a terminal', () => {
     await s.last('ipsim>');
     await s.enter('netns list')
     expect(s.screen()).toEqual(['ipsim> netns monitor', 'add watched', 'ipsim> netns list', 'watched', 'ipsim>']);
+  });
+
+  test('with stdout not a terminal: no prompt, no escape code, even with stdin one', async () => {
+    const out = `${t.dir}/out.txt`;
+    term = new Terminal('--color=auto', `> "${out}"`);
+    const s = term;
+    await s.type('pernet list', 'pernet list');
+    s.key('Enter');
+    await until('the line to run', () => readFileSync(out, 'utf8') !== '');
+    s.key('C-d');
+    await s.last('[exit 0]');
+    const text = readFileSync(out, 'utf8');
+    expect(text).toBe(ipsim(['pernet', 'list'], { state: t.state }).stdout);
+    expect(text).not.toContain('\x1b');
+    expect(text).not.toContain('ipsim>');
   });
 
   test('with -n the prompt names the namespace the lines act from', async () => {
