@@ -140,6 +140,8 @@ class History {
  */
 class TerminalSource implements LineSource {
   private rl: Interface | undefined;
+  /** The shell is ending (a signal): nothing more is printed, the terminal may be gone. */
+  private closing = false;
 
   constructor(
     private readonly prompt: string,
@@ -181,8 +183,8 @@ class TerminalSource implements LineSource {
       rl.on('close', () => {
         this.rl = undefined;
         // Ctrl-D on an empty line: the next prompt of the user's shell starts on a line of its own.
-        if (line === null) this.out.out('\n');
-        else if (line !== CANCELLED) this.history.add(line);
+        if (line === null && !this.closing) this.out.out('\n');
+        else if (typeof line === 'string') this.history.add(line);
         resolve(line);
       });
       rl.prompt();
@@ -190,6 +192,7 @@ class TerminalSource implements LineSource {
   }
 
   close(): void {
+    this.closing = true;
     this.rl?.close();
   }
 }

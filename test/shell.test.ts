@@ -176,6 +176,12 @@ class Terminal {
     await this.last(prompt);
   }
 
+  /** The pid of ipsim, the child of the pane's sh. */
+  pid(): number {
+    const pane = this.tmux('display-message', '-p', '#{pane_pid}').trim();
+    return Number(readFileSync(`/proc/${pane}/task/${pane}/children`, 'utf8').trim().split(' ')[0]);
+  }
+
   close(): void {
     spawnSync('tmux', ['-L', this.socket, 'kill-server']);
   }
@@ -322,6 +328,15 @@ inTerminal('the shell in a terminal', () => {
     await s.last('ipsim>');
     await s.enter('netns list')
     expect(s.screen()).toEqual(['ipsim> netns monitor', 'add watched', 'ipsim> netns list', 'watched', 'ipsim>']);
+  });
+
+  test('SIGTERM at the prompt ends the shell by that signal, after -n\'s reference is written away', async () => {
+    ipsim(['netns', 'add', 'red'], { state: t.state });
+    const s = await open('-n red', 'ipsim(red)>');
+    expect(JSON.parse(readFileSync(t.state, 'utf8')).kernel.holders).toHaveLength(1);
+    process.kill(s.pid(), 'SIGTERM');
+    await s.last('[exit 143]');
+    expect(JSON.parse(readFileSync(t.state, 'utf8')).kernel.holders).toEqual([]);
   });
 
   test('with stdout not a terminal: no prompt, no escape code, even with stdin one', async () => {
