@@ -169,6 +169,13 @@ class Terminal {
     this.tmux('send-keys', ...keys);
   }
 
+  /** Types text, then Tab, and waits for the screen's last line to be `completed`. */
+  async tab(text: string, echoed: string, completed: string): Promise<void> {
+    await this.type(text, echoed);
+    this.key('Tab');
+    await this.last(completed);
+  }
+
   /** Types a line at the prompt, presses Enter and waits for the prompt to come back. */
   async enter(line: string, prompt = 'ipsim>'): Promise<void> {
     await this.type(line, `${prompt} ${line}`);
@@ -199,15 +206,10 @@ inTerminal('the shell in a terminal', () => {
   test('Tab completes a word and a namespace name; the command runs at Enter', async () => {
     ipsim(['netns', 'add', 'red-one'], { state: t.state });
     const s = await open();
-    await s.type('net', 'ipsim> net');
-    s.key('Tab');
-    await s.last('ipsim> netns');
-    await s.type('ex', 'ipsim> netns ex');
-    s.key('Tab');
-    await s.last('ipsim> netns exec');
-    await s.type('r', 'ipsim> netns exec r');
-    s.key('Tab');
-    await s.last('ipsim> netns exec red-one');
+    await s.tab('net', 'ipsim> net', 'ipsim> netns');
+    await s.tab('ex', 'ipsim> netns ex', 'ipsim> netns exec');
+    await s.tab('r', 'ipsim> netns exec r', 'ipsim> netns exec red-one');
+    // The completed words ended with a space: the line goes on from there.
     await s.type('echo inside', 'ipsim> netns exec red-one echo inside');
     s.key('Enter');
     await s.last('ipsim>');
@@ -216,18 +218,16 @@ inTerminal('the shell in a terminal', () => {
 
   test('two Tabs list the candidates', async () => {
     const s = await open();
-    await s.type('pernet unr', 'ipsim> pernet unr');
-    s.key('Tab');
-    await s.last('ipsim> pernet unregister-');
+    await s.tab('pernet unr', 'ipsim> pernet unr', 'ipsim> pernet unregister-');
     s.key('Tab');
     await until('the list', () => s.screen().includes('unregister-subsys  unregister-device'));
   });
 
   test('an error prints its message and the shell goes on; Ctrl-D ends it with the last status', async () => {
     const s = await open();
-    await s.enter('netns add')
-    await s.enter('netns add blue')
-    await s.enter('netns list')
+    await s.enter('netns add');
+    await s.enter('netns add blue');
+    await s.enter('netns list');
     s.key('C-d');
     await s.last('[exit 0]');
     expect(s.screen()).toEqual(['ipsim> netns add', 'No netns name specified', 'ipsim> netns add blue', 'ipsim> netns list', 'blue', 'ipsim>', '[exit 0]']);
@@ -235,7 +235,7 @@ inTerminal('the shell in a terminal', () => {
 
   test('the status is 1 when the last line failed', async () => {
     const s = await open();
-    await s.enter('pernet frob')
+    await s.enter('pernet frob');
     await s.type('exit', 'ipsim> exit');
     s.key('Enter');
     await s.last('[exit 1]');
@@ -248,7 +248,7 @@ inTerminal('the shell in a terminal', () => {
     await s.type('netns delete blue', 'ipsim> netns delete blue');
     s.key('C-c');
     await s.last('ipsim>');
-    await s.enter('netns list')
+    await s.enter('netns list');
     expect(s.screen()).toEqual(['ipsim> netns delete blue^C', 'ipsim> netns list', 'blue', 'ipsim>']);
   });
 
@@ -271,7 +271,7 @@ inTerminal('the shell in a terminal', () => {
 
   test('Up recalls the lines of an earlier session, kept beside the state, mode 0600', async () => {
     const first = await open();
-    await first.enter('netns add green')
+    await first.enter('netns add green');
     await first.type('quit', 'ipsim> quit');
     first.key('Enter');
     await first.last('[exit 0]');
@@ -326,7 +326,7 @@ inTerminal('the shell in a terminal', () => {
     await s.last('add watched');
     s.key('C-c');
     await s.last('ipsim>');
-    await s.enter('netns list')
+    await s.enter('netns list');
     expect(s.screen()).toEqual(['ipsim> netns monitor', 'add watched', 'ipsim> netns list', 'watched', 'ipsim>']);
   });
 
@@ -357,7 +357,7 @@ inTerminal('the shell in a terminal', () => {
   test('with -n the prompt names the namespace the lines act from', async () => {
     ipsim(['netns', 'add', 'red'], { state: t.state });
     const s = await open('-n red', 'ipsim(red)>');
-    await s.enter('netns identify', 'ipsim(red)>')
+    await s.enter('netns identify', 'ipsim(red)>');
     expect(s.screen()).toEqual(['ipsim(red)> netns identify', 'red', 'ipsim(red)>']);
   });
 });
