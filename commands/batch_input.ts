@@ -11,6 +11,12 @@ export type BatchInput =
   | { readonly kind: 'file'; readonly parser: BatchParser }
   | { readonly kind: 'stream'; readonly parser: BatchParser; readonly source: LineStream };
 
+/** Where a LineStream delivers physical lines (each with its '\n', the last one maybe without). */
+export interface LineSink {
+  push(line: string): void;
+  end(): void;
+}
+
 /** Splits bytes into physical lines as they arrive; each line is decoded whole, so UTF-8 never breaks. */
 export class LineStream {
   private tail: Buffer = Buffer.alloc(0);
@@ -19,7 +25,7 @@ export class LineStream {
 
   constructor(
     private readonly stream: Readable,
-    private readonly parser: BatchParser,
+    private readonly parser: LineSink,
   ) {
     stream.on('data', (chunk: Buffer) => this.take(chunk));
     // ip's getline() takes a read error for the end of the file.

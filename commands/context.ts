@@ -26,6 +26,8 @@ export interface Ctx {
   readonly observer: NetRef | undefined;
   /** Set while a boot profile runs: its lines may not boot, reset or open a shell. */
   readonly inProfile: boolean;
+  /** A shell line's Ctrl-C: a command that runs until a signal (monitor) ends here instead. */
+  readonly interrupt?: AbortSignal;
 }
 
 /** exit(-1) in iproute2: the message is printed, the process ends 255 and a batch stops. */

@@ -15,6 +15,8 @@ const MODULES: Readonly<Record<string, () => Promise<ObjectModule>>> = {
   show: async () => (await import('./show.js')).default,
   boot: async () => (await import('./boot.js')).default,
   reset: async () => (await import('./reset.js')).default,
+  shell: async () => (await import('./shell.js')).default,
+  completion: async () => (await import('./completion.js')).default,
 };
 
 /** Modules already loaded: a batch's lines look their object up twice each, without a new import. */

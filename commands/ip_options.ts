@@ -229,7 +229,7 @@ const IP_OBJECTS: readonly string[] = [
 ];
 
 /** ip's table followed by ipsim's own objects (contract §1). */
-const OBJECTS: readonly string[] = [...IP_OBJECTS, 'pernet', 'show', 'boot', 'reset', 'shell'];
+const OBJECTS: readonly string[] = [...IP_OBJECTS, 'pernet', 'show', 'boot', 'reset', 'shell', 'completion'];
 
 /**
  * do_cmd(): the first table entry that `word` is a prefix of (matches()), or undefined.

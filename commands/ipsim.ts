@@ -11,6 +11,12 @@ const PROFILES_DIR = fileURLToPath(new URL('../fixtures/profiles/', import.meta.
 
 /** Runs main() as the process: its exit code, or one line and 70 for an internal error. */
 export async function cli(): Promise<void> {
+  // The completion scripts' call-back, on every Tab: candidates only, one a line, always exit 0.
+  if (process.argv[2] === '__complete') {
+    const { completeCommand } = await import('./complete.js');
+    completeCommand(process.argv.slice(3), process.env, fdSink(1));
+    process.exit(0);
+  }
   const term = { stdoutIsTTY: isTerminal(1), env: process.env };
   const parsed = parseGlobalOptions(process.argv.slice(2));
   // process.stdout is a stream whose creation loads tty and net: asked for only on a terminal.

@@ -144,22 +144,25 @@ async function invocation(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
     const { seedKernel } = await import('./boot.js');
     return seedKernel(session, hold, profilesDir, env);
   });
-  const runner = new CommandRunner(session, { opts, out, env, session, profilesDir, tracer: session.tracer, inProfile: false });
+  const base = { opts, out, env, session, profilesDir, tracer: session.tracer, inProfile: false };
+  const runner = new CommandRunner(session, base);
   try {
     const object = parsed.ok && parsed.rest.length > 0 ? matchObject(parsed.rest[0]!) : undefined;
     const ignoresNetns = object !== undefined && GLOBAL_OBJECTS.has(object);
-    const useEnv = object === 'netns' || (parsed.ok && opts.batch !== undefined);
+    // `ipsim shell [--trace]` is the shell; other arguments make it an ordinary line (refused).
+    const shell = parsed.ok && object === 'shell' && opts.batch === undefined && parsed.rest.slice(1).every((word) => word === '--trace');
+    const useEnv = object === 'netns' || shell || (parsed.ok && opts.batch !== undefined);
     // ip opens the batch file after -n has switched; it is looked at first to know what it may write.
     const input = parsed.ok && opts.batch !== undefined ? openBatchInput(opts.batch) : undefined;
     if (!ignoresNetns) {
       // The file's lines are one command; a stream's first command only publishes -n's reference.
       let write = false;
       if (input?.kind === 'file') write = await anyWrites(input.parser.pending(), opts);
-      else if (input?.kind === 'stream') write = opts.netns.length > 0;
+      else if (input?.kind === 'stream' || shell) write = opts.netns.length > 0;
       else if (parsed.ok && input === undefined && parsed.rest.length > 0) write = await lineWrites(parsed.rest, opts);
       const hold = await runner.open(write);
       await resolveObserver(hold, session, opts.netns, env, useEnv, out);
-      if (input?.kind === 'stream') hold.publishReference();
+      if (input?.kind === 'stream' || shell) hold.publishReference();
     }
     if (!parsed.ok) {
       out.err(parsed.usage ? IP_USAGE : `${parsed.message}\n`);
@@ -171,6 +174,10 @@ async function invocation(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
       out.err(`Cannot open file "${opts.batch}" for reading: ${strerrorOfCode(input.code)}\n`);
       await runner.finish(false);
       return 1;
+    }
+    if (shell) {
+      const { runShell } = await import('./shell_loop.js');
+      return await runShell(runner, session, { ...base, opts: { ...opts, trace: opts.trace || parsed.rest.length > 1 } });
     }
     if (parsed.rest.length === 0) {
       out.err(IP_USAGE);

@@ -197,10 +197,15 @@ export class JournalFollower {
 
 /** `ip netns monitor`: prints `add NAME` / `delete NAME` as other ipsim processes bind and unbind names, until a signal ends it. */
 export async function netns_monitor(ctx: Ctx): Promise<number> {
-  // Never resolves: like ip, it ends only by a signal, and installs no handler so that it dies by
-  // it. A failed write (EPIPE: the reader went away) rejects, for main's usual handling.
-  return new Promise<number>((_resolve, reject) => {
+  // Never resolves outside the shell: like ip, it ends only by a signal, and installs no handler so
+  // that it dies by it. A failed write (EPIPE: the reader went away) rejects, for main's usual handling.
+  // In the shell, Ctrl-C ends it and the prompt comes back (contract §9.11), status 128+SIGINT.
+  return new Promise<number>((resolve, reject) => {
     const follower = new JournalFollower(journalPath(ctx.session.path), (line) => ctx.out.out(line));
     follower.start(reject);
+    ctx.interrupt?.addEventListener('abort', () => {
+      follower.stop();
+      resolve(130);
+    });
   });
 }

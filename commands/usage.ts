@@ -8,8 +8,8 @@ export const USAGE = `Usage: ipsim [ OPTIONS ] OBJECT { COMMAND | help }
 where  OBJECT := { netns | pernet | show | boot | reset | shell |
                    completion }
        OPTIONS := { -j[son] | -p[retty] | -b[atch] FILE | -force | -a[ll] |
-                    -n[etns] NAME | -c[olor][=WHEN] | --state FILE | --trace |
-                    --color[=WHEN] | --help | --version }
+                    -n[etns] NAME | -c[olor][=WHEN] | --state FILE |
+                    --trace[=source] | --color[=WHEN] | --help | --version }
 
 Objects:
   netns    ip netns, byte for byte:

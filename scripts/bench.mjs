@@ -110,6 +110,8 @@ try {
   ];
 
   for (const flag of ['--help', '--version']) ratioRow(`ipsim ${flag}`, pairs(cmd(null, flag)), 1.2);
+  // Every Tab of the completion scripts runs this: listed against the read target, for it is a read.
+  ratioRow("ipsim __complete netns delete '', 100 namespaces", pairs(cmd(null, '__complete', 'netns', 'delete', ''), { extraEnv: { IPSIM_STATE: s100.state } }), 1.25);
   for (const [cache, readLimit, writeLimit, extraEnv] of [
     ['', 1.25, 1.35, {}],
     [' (no code cache)', 1.5, 1.6, { IPSIM_CODE_CACHE: 'off' }],

@@ -116,6 +116,11 @@ export function journalPath(path: string): string {
   return `${resolveState(path)}.events`;
 }
 
+/** The shell's history beside the state file it was typed against (the resolved one). */
+export function historyPath(path: string): string {
+  return `${resolveState(path)}.history`;
+}
+
 /** The lock of the state file (contract §9.1), beside the resolved file. */
 export function lockPath(resolved: string): string {
   return `${resolved}.lock`;
