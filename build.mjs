@@ -44,31 +44,37 @@ const separate = {
   },
 };
 
-rmSync(dist, { recursive: true, force: true });
-for (const [name, file] of SEPARATE) {
-  await build({
-    stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, loader: 'js' },
-    outfile: join(dist, file),
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    charset: 'ascii',
-    logLevel: 'warning',
-    minify: true,
-  });
-}
-await build({
-  entryPoints: [join(root, 'commands/ipsim.ts')],
-  outfile: bundle,
+/** What every file of dist/ is built with. */
+const common = {
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  // bin/ipsim reads the file as latin1, the cheapest string V8 can make: keep it ASCII.
+  // bin/ipsim reads the bundle as latin1, the cheapest string V8 can make: keep it ASCII.
   charset: 'ascii',
   logLevel: 'warning',
   minify: true,
+};
+
+rmSync(dist, { recursive: true, force: true });
+for (const [name, file] of SEPARATE) {
+  await build({
+    ...common,
+    // The bundle's import() of it reads this as a CommonJS module in Node's way (the whole of
+    // module.exports is the default export): so module.exports is the package's default export
+    // when it has one (inquirer, ora), else its named exports (@viz-js/viz's instance).
+    stdin: {
+      contents: `const m = require(${JSON.stringify(name)}); module.exports = m.default !== undefined ? m.default : m;`,
+      resolveDir: root,
+      loader: 'js',
+    },
+    outfile: join(dist, file),
+  });
+}
+await build({
+  ...common,
+  entryPoints: [join(root, 'commands/ipsim.ts')],
+  outfile: bundle,
   keepNames: true,
   plugins: [separate],
   define: { 'import.meta.url': '__ipsimUrl' },
