@@ -100,10 +100,15 @@ export function openRegular(file: string, action: string, flags = constants.O_RD
 
 /** The bytes of an existing regular file of the state (see openRegular), undefined when it does not exist. */
 export function readRegular(file: string, action: string, noFollow = false): Buffer | undefined {
+  return readRegularWithStat(file, action, noFollow)?.bytes;
+}
+
+/** readRegular, with the stat of the file read (a writer keeps its mode). */
+export function readRegularWithStat(file: string, action: string, noFollow = false): { bytes: Buffer; stat: Stats } | undefined {
   const found = openRegular(file, action, constants.O_RDONLY, noFollow);
   if (found === undefined) return undefined;
   try {
-    return readFileSync(found.fd);
+    return { bytes: readFileSync(found.fd), stat: found.stat };
   } catch (err) {
     throw fsFailure(err, file, action);
   } finally {

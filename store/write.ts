@@ -20,7 +20,6 @@ import {
   linkSync,
   openSync,
   readdirSync,
-  readSync,
   renameSync,
   unlinkSync,
   writeSync,
@@ -30,7 +29,7 @@ import { basename, dirname, join } from 'node:path';
 import type { NameEvent } from '../lib/net_namespace.js';
 import type { KernelState } from '../lib/state.js';
 import { errnoCode, errnoError, fsFailure } from './errors.js';
-import { journalPath, lockPath, makeDir, openRegular, parseTempName, resolveState, tempPath } from './paths.js';
+import { journalPath, lockPath, makeDir, openRegular, parseTempName, readRegularWithStat, resolveState, tempPath } from './paths.js';
 import { isAlive } from './procfs.js';
 import { assertConsistent, encodeSnapshot } from './snapshot.js';
 
@@ -139,18 +138,6 @@ function removeDeadTemps(state: string): void {
   }
 }
 
-/** Bytes [start, start + length) of an open file, fewer if it ends sooner. */
-function readAt(fd: number, start: number, length: number): Buffer {
-  const buf = Buffer.alloc(length);
-  let done = 0;
-  while (done < length) {
-    const n = readSync(fd, buf, done, length - done, start + done);
-    if (n === 0) break;
-    done += n;
-  }
-  return buf.subarray(0, done);
-}
-
 /** Seq of the journal's last complete line (0 for none). */
 function journalEnd(text: Buffer): number {
   const lines = text.subarray(Math.max(0, text.length - 4096)).toString('utf8').split('\n').filter((l) => l.length > 0);
@@ -174,17 +161,8 @@ export function appendJournal(path: string, events: readonly NameEvent[]): void 
   if (events.length === 0) return;
   const file = journalPath(path);
   const action = 'write journal';
-  const found = openRegular(file, action);
-  let old: Buffer = Buffer.alloc(0);
-  if (found !== undefined) {
-    try {
-      old = readAt(found.fd, 0, found.stat.size);
-    } catch (err) {
-      throw fsFailure(err, file, action);
-    } finally {
-      closeSync(found.fd);
-    }
-  }
+  const found = readRegularWithStat(file, action);
+  const old = found?.bytes ?? Buffer.alloc(0);
   const kept = Buffer.concat([old, Buffer.from(journalLines(journalEnd(old) + 1, events))]);
   const data = kept.length > JOURNAL_LIMIT ? kept.subarray(kept.indexOf(0x0a, kept.length - JOURNAL_LIMIT / 2) + 1) : kept;
   replaceFile(file, data, found?.stat, action);
