@@ -11,7 +11,8 @@
 // - Only two kinds of unlink touch the lock path: the owner removing its own lock (it is alive
 //   while doing so, so nobody judges it dead then), and a breaker removing a dead owner's lock.
 //   Breakers are serialised by a second lock, `${state}.lock.break`, so between a breaker's
-//   re-read of the lock and its unlink nothing else can replace the lock.
+//   re-read of the lock and its unlink nothing else can replace the lock. A break lock left by a
+//   breaker killed once its work was done is removed by the lock's next holder.
 // - Every wait ends: a lock path that is not a regular file (a FIFO, a directory, a symlink) is
 //   refused at once, and a lock without a valid line is abandoned once this waiter has seen the
 //   same content for the grace period, whatever its mtime says.
@@ -148,6 +149,18 @@ function breakDead(lockPath: string, dead: string, seen: FirstSeen): boolean {
   return true;
 }
 
+/**
+ * Removes the break lock of a breaker killed after it had removed the dead lock but before it
+ * released its break lock: nobody else would ever look at it, since the lock is free from then on.
+ * Called by the lock's new holder; the check-then-unlink races only with another breaker removing
+ * the same dead file, as in breakDead.
+ */
+function removeDeadBreak(lockPath: string, seen: FirstSeen): void {
+  const breakPath = `${lockPath}.break`;
+  const owner = inspect(breakPath, seen);
+  if (owner !== undefined && !owner.alive) unlinkIfContent(breakPath, owner.content);
+}
+
 // Locks held by this process, released if it exits normally while holding them.
 const held = new Set<Lock>();
 
@@ -192,7 +205,10 @@ export async function acquireLock(path: string): Promise<Lock> {
   let delay = MIN_DELAY_MS;
   for (;;) {
     const content = ownLine();
-    if (publish(lockPath, content)) return hold(lockPath, content);
+    if (publish(lockPath, content)) {
+      removeDeadBreak(lockPath, seen);
+      return hold(lockPath, content);
+    }
     const owner = inspect(lockPath, seen);
     if (owner === undefined) continue; // released between our link and our read: retry now
     if (!owner.alive && breakDead(lockPath, owner.content, seen)) continue;

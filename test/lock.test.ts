@@ -203,6 +203,27 @@ describe('acquireLock', () => {
     expect(lockLeftovers(dir)).toEqual([]);
   });
 
+  test("a breaker killed after removing the dead lock leaves a break lock: the next holder removes it", async () => {
+    const { dir, state } = freshState();
+    const dead = await deadIdentity();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${state}.lock.break`, `${dead.pid} ${dead.startTime} 0123456789abcdef\n`);
+    const lock = await acquireLock(state);
+    expect(readdirSync(dir)).toEqual(['state.json.lock']);
+    lock.release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test("a live breaker's break lock is left alone by the holder", async () => {
+    const { dir, state } = freshState();
+    mkdirSync(dir, { recursive: true });
+    const me = selfIdentity();
+    writeFileSync(`${state}.lock.break`, `${me.pid} ${me.startTime} 0123456789abcdef\n`);
+    const lock = await acquireLock(state);
+    lock.release();
+    expect(readdirSync(dir)).toEqual(['state.json.lock.break']);
+  });
+
   test("a zombie owner's lock is taken over promptly (an exited owner is not alive, contract §9.1)", async () => {
     const { dir, state } = freshState();
     mkdirSync(dir, { recursive: true });
