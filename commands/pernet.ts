@@ -1,6 +1,6 @@
 // `ipsim pernet`: the kernel's registration API (contract §3) — register_pernet_subsys/device,
 // unregister_pernet_subsys/device, fault injection, and pernet_list itself.
-import { errnoByName, errnoName, parseErrno, strerror } from '../lib/errno.js';
+import { ENOMEM, errnoByName, errnoName, parseErrno, strerror } from '../lib/errno.js';
 import { Refused, type OpsSpec } from '../lib/net_namespace.js';
 import type { FailInit, PernetOps } from '../lib/state.js';
 import { Fatal, HelpShown, printJson, type Ctx, type ObjectModule } from './context.js';
@@ -28,7 +28,7 @@ const SUBS: readonly Sub[] = ['register-subsys', 'register-device', 'unregister-
 const MANY_NAMESPACES = 1000;
 
 /** The errno a fault without :ERRNO returns. */
-const ENOMEM = 12;
+const DEFAULT_FAULT_ERRNO = ENOMEM;
 
 function sub(word: string): Sub | undefined {
   return SUBS.find((keyword) => matches(word, keyword));
@@ -45,7 +45,7 @@ function sub(word: string): Sub | undefined {
  */
 export function parseFailInit(text: string): FailInit {
   const colon = text.lastIndexOf(':');
-  if (colon < 0) return { net: text, errno: ENOMEM };
+  if (colon < 0) return { net: text, errno: DEFAULT_FAULT_ERRNO };
   const tail = text.slice(colon + 1);
   const errno = parseErrno(tail);
   if (errno !== undefined) {
@@ -53,7 +53,7 @@ export function parseFailInit(text: string): FailInit {
     return { net: text.slice(0, colon), errno };
   }
   const mistyped = tail === '' || /^[0-9+-]/.test(tail) || /^E[A-Z0-9]+$/.test(tail) || errnoByName(tail.toUpperCase()) !== undefined;
-  if (!mistyped) return { net: text, errno: ENOMEM };
+  if (!mistyped) return { net: text, errno: DEFAULT_FAULT_ERRNO };
   throw new Refused(
     `invalid errno "${tail}" in "${text}": ERRNO is a name such as ENOMEM or a number 1-4095 (a NET ending in ":${tail}" needs an explicit ":ERRNO")`,
   );

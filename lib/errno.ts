@@ -12,7 +12,7 @@ export interface Errno {
 }
 
 /** Largest errno the kernel can return (MAX_ERRNO in include/linux/err.h). */
-const MAX_ERRNO = 4095;
+export const MAX_ERRNO = 4095;
 
 // [number, canonical name, glibc text]; one line per errno, numbers ascending.
 // 41 and 58 are holes: the headers put the aliases EWOULDBLOCK and EDEADLOCK
@@ -172,6 +172,22 @@ for (const [alias, canonical] of ALIASES) {
   if (entry === undefined) throw new Error(`errno alias ${alias}: unknown ${canonical}`);
   byName.set(alias, entry);
 }
+
+/** The number of a name the table has; a typo stops the load rather than yielding undefined. */
+function numberOf(name: string): number {
+  const entry = byName.get(name);
+  if (entry === undefined) throw new Error(`errno ${name}: not in the table`);
+  return entry.num;
+}
+
+// The errnos the emulator returns itself (the kernel model, /run/netns, proc), by name.
+export const ENOENT = numberOf('ENOENT');
+export const ENOMEM = numberOf('ENOMEM');
+export const EEXIST = numberOf('EEXIST');
+export const ENOTDIR = numberOf('ENOTDIR');
+export const EISDIR = numberOf('EISDIR');
+export const ENOSPC = numberOf('ENOSPC');
+export const ENAMETOOLONG = numberOf('ENAMETOOLONG');
 
 /** Canonical entry for a number 1..4095, or undefined for numbers Linux gives no name (e.g. 41, 58, 134..4095). */
 export function errnoByNumber(num: number): Errno | undefined {

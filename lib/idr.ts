@@ -1,6 +1,7 @@
 // lib/idr.c: the IDA id allocator, as 3.10 uses it for net_generic_ids and proc_inum_ida.
 // Only its observable rule is kept: ida_get_new_above() hands out the lowest free id >= start,
 // and ida_remove() makes an id reusable at once.
+import { ENOSPC } from './errno.js';
 
 /** ida_get_new_above() fails with -ENOSPC past this id (MAX_IDR_BIT in 3.10). */
 export const IDA_MAX_ID = 0x7fffffff;
@@ -22,12 +23,12 @@ export class Ida {
     return id < this.reserved || this.used.has(id);
   }
 
-  /** ida_get_new_above(ida, start, &id): the lowest free id >= start, or -ENOSPC (-28) when full. */
+  /** ida_get_new_above(ida, start, &id): the lowest free id >= start, or -ENOSPC when full. */
   getNewAbove(start: number): number {
     let id = Math.max(start, this.reserved);
     if (id <= this.lowestFree) id = this.lowestFree;
     while (this.used.has(id)) id += 1;
-    if (id > IDA_MAX_ID) return -28;
+    if (id > IDA_MAX_ID) return -ENOSPC;
     this.used.add(id);
     if (start <= this.lowestFree) this.lowestFree = id + 1;
     return id;

@@ -7,11 +7,10 @@ import { INITIAL_NET_GEN_PTRS, KernelBug, net_alloc_generic, net_generic, storeS
 import { Ida } from './idr.js';
 import { proc_alloc_inum, proc_free_inum, PROC_DYNAMIC_FIRST } from './proc_fs.js';
 import type { FailInit, Holder, KernelState, Net, NetnsName, NsidEntry, OpsKind, PernetOps } from './state.js';
+import { EEXIST, ENOMEM, MAX_ERRNO } from './errno.js';
 import { formatRet, Tracer } from './trace.js';
 
 export const CLONE_NEWNET = 0x40000000;
-const ENOMEM = 12;
-const EEXIST = 17;
 
 /** What the kernel leaves undefined (it would corrupt memory): ipsim refuses it instead. */
 export class Refused extends Error {
@@ -1031,7 +1030,7 @@ function checkFaults(name: string, init: string | null, hasData: boolean, fail_i
   if (fail_init.length > 0 && init === null) throw new Refused(`${name} has no init callback to fail`);
   if (fail_alloc.length > 0 && !hasData) throw new Refused(`${name} allocates no generic data (it needs --id and a non-zero --size)`);
   for (const f of fail_init) {
-    if (!Number.isInteger(f.errno) || f.errno < 1 || f.errno > 4095) throw new Refused(`invalid errno ${f.errno}`);
+    if (!Number.isInteger(f.errno) || f.errno < 1 || f.errno > MAX_ERRNO) throw new Refused(`invalid errno ${f.errno}`);
   }
   for (const sel of [...fail_init.map((f) => f.net), ...fail_alloc]) {
     if (sel !== '*' && !isValidNetnsName(sel)) throw new Refused(`invalid namespace selector "${sel}"`);

@@ -1,14 +1,9 @@
 // /run/netns as the VFS sees it: a tmpfs directory whose entries are the namespaces' bind mounts.
 // ip opens or creates paths under it with whatever name it is given (the name check is skipped
 // under -all), so the errno of a path that is not a plain bound name is modelled here.
+import { EEXIST, EISDIR, ENAMETOOLONG, ENOENT, ENOTDIR } from './errno.js';
 import type { Kernel } from './net_namespace.js';
 import type { Net } from './state.js';
-
-const ENOENT = 2;
-const EEXIST = 17;
-const ENOTDIR = 20;
-const EISDIR = 21;
-const ENAMETOOLONG = 36;
 
 /** What open("/run/netns/NAME", O_RDONLY) gives: a namespace, a directory (not a namespace), or an errno. */
 export type Opened = { kind: 'net'; net: Net } | { kind: 'dir' } | { kind: 'error'; errno: number };

@@ -11,6 +11,7 @@
 //   scenario's ops with `only`. Registration and unregistration only run the ops concerned, so
 //   their logs are compared unfiltered.
 import { describe, expect, test } from '@jest/globals';
+import { ENOMEM } from '../lib/errno.js';
 import { KernelBug, net_generic } from '../lib/generic.js';
 import { CLONE_NEWNET, Refused, type Kernel } from '../lib/net_namespace.js';
 import {
@@ -19,7 +20,6 @@ import {
   dataSlot,
   destroyNet,
   drain,
-  ENOMEM,
   failOn,
   hookLog,
   idOf,

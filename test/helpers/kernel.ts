@@ -3,13 +3,11 @@
 // (A_init, A_exit, A_exit_batch), namespace creation/destruction under stable trace names, and a
 // compact callback log in the spec's notation: A.init(N1), C.init(N1)=-ENOMEM, B.exit(N1),
 // B.exit_batch([N1]), free(A,N1). init_net is written N0, as in the spec.
-import { errnoName } from '../../lib/errno.js';
+import { ENOMEM, errnoName } from '../../lib/errno.js';
 import type { Slot } from '../../lib/generic.js';
 import { CLONE_NEWNET, emptyState, Kernel, type OpsSpec } from '../../lib/net_namespace.js';
 import type { FailInit, Net } from '../../lib/state.js';
 import { formatRet, Tracer, type TraceEvent } from '../../lib/trace.js';
-
-export const ENOMEM = 12;
 
 /** A kernel before net_ns_init(): no namespaces, so registrations only link. */
 export function newKernel(): Kernel {
