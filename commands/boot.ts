@@ -10,8 +10,7 @@ import { emptyState, Kernel, Refused } from '../lib/net_namespace.js';
 import { Tracer } from '../lib/trace.js';
 import type { Output } from '../ui/output.js';
 import { batchItems } from './batch.js';
-import { Fatal, type Ctx, type ObjectModule } from './context.js';
-import { runLine } from './dispatch.js';
+import { Fatal, type Ctx, type LineDispatcher, type ObjectModule } from './context.js';
 import type { GlobalOptions } from './ip_options.js';
 import type { Hold, Session } from './session.js';
 import { asksHelp } from './help.js';
@@ -28,6 +27,8 @@ export interface BootEnv {
   hold: Hold;
   profilesDir: string;
   tracer: Tracer;
+  /** The dispatcher the profile's lines go through, each with the profile's context. */
+  dispatch: LineDispatcher;
 }
 
 function readProfile(out: Output, profilesDir: string, profile: string): string | undefined {
@@ -63,6 +64,7 @@ export async function bootProfile(boot: BootEnv, profile: string): Promise<Kerne
     tracer: boot.tracer,
     observer: undefined,
     inProfile: true,
+    dispatch: boot.dispatch,
   };
   const failed = (lineno: number): number => {
     boot.out.err(`Command failed ${profile}:${lineno}\n`);
@@ -83,7 +85,7 @@ export async function bootProfile(boot: BootEnv, profile: string): Promise<Kerne
       } else if (word === 'proc') {
         if (args[0] !== 'reserve' || args.length !== 2 || !/^\d+$/.test(args[1]!)) throw new Refused('usage: proc reserve N');
         kernel.procReserve(Number(args[1]));
-      } else if ((await runLine(ctx, item.argv, false)) !== 0) {
+      } else if ((await boot.dispatch(ctx, item.argv)) !== 0) {
         return failed(item.lineno);
       }
     } catch (err) {
@@ -110,7 +112,7 @@ const boot: ObjectModule = {
       return 1;
     }
     const kernel = await bootProfile(
-      { out: ctx.out, opts: ctx.opts, env: ctx.env, session: ctx.session, hold: ctx.hold, profilesDir: ctx.profilesDir, tracer: ctx.tracer },
+      { out: ctx.out, opts: ctx.opts, env: ctx.env, session: ctx.session, hold: ctx.hold, profilesDir: ctx.profilesDir, tracer: ctx.tracer, dispatch: ctx.dispatch },
       String(parsed.opts.profile),
     );
     if (typeof kernel === 'number') return kernel;
@@ -122,10 +124,10 @@ const boot: ObjectModule = {
 export default boot;
 
 /** The kernel a missing state file stands for: a `seed` boot, untraced and silent. */
-export async function seedKernel(session: Session, hold: Hold, profilesDir: string, env: NodeJS.ProcessEnv): Promise<Kernel> {
+export async function seedKernel(session: Session, hold: Hold, profilesDir: string, env: NodeJS.ProcessEnv, dispatch: LineDispatcher): Promise<Kernel> {
   const silent: Output = { color: false, terminal: false, out: () => undefined, err: () => undefined };
   const opts: GlobalOptions = { json: 0, pretty: 0, force: 0, all: false, netns: [], trace: false, help: false, version: false };
-  const kernel = await bootProfile({ out: silent, opts, env, session, hold, profilesDir, tracer: new Tracer(false) }, DEFAULT_PROFILE);
+  const kernel = await bootProfile({ out: silent, opts, env, session, hold, profilesDir, tracer: new Tracer(false), dispatch }, DEFAULT_PROFILE);
   if (typeof kernel === 'number') throw new Error(`the built-in ${DEFAULT_PROFILE} profile failed`);
   return kernel;
 }

@@ -7,6 +7,12 @@ import { jsonDocument, type JsonValue } from '../ui/json_writer.js';
 import type { GlobalOptions } from './ip_options.js';
 import type { Hold, NetRef, Session } from './session.js';
 
+/**
+ * do_cmd() for one line, as commands/dispatch.ts runs it, handed to the code that replays lines with
+ * a context of its own making (a boot profile), so that code need not import the dispatcher.
+ */
+export type LineDispatcher = (ctx: Ctx, argv: string[]) => Promise<number>;
+
 export interface Ctx {
   readonly opts: GlobalOptions;
   readonly out: Output;
@@ -26,6 +32,8 @@ export interface Ctx {
   readonly observer: NetRef | undefined;
   /** Set while a boot profile runs: its lines may not boot, reset or open a shell. */
   readonly inProfile: boolean;
+  /** Runs a line through the dispatcher with the context given: how a profile replays its lines. */
+  readonly dispatch: LineDispatcher;
   /** A shell line's Ctrl-C: a command that runs until a signal (monitor) ends here instead. */
   readonly interrupt?: AbortSignal;
 }

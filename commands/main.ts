@@ -7,8 +7,8 @@ import { StateFileError } from '../store/state_file.js';
 import { BrokenPipe, type Output } from '../ui/output.js';
 import { MORE } from './batch.js';
 import { openBatchInput, type BatchInput } from './batch_input.js';
-import { Fatal } from './context.js';
-import { lineWrites } from './dispatch.js';
+import { Fatal, type LineDispatcher } from './context.js';
+import { lineWrites, runLine } from './dispatch.js';
 import { matchObject, parseGlobalOptions, type GlobalOptions } from './ip_options.js';
 import { netns_switch } from './netns_switch.js';
 import { CommandRunner } from './runner.js';
@@ -140,11 +140,13 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, out:
 async function invocation(argv: readonly string[], env: NodeJS.ProcessEnv, out: Output, profilesDir: string): Promise<number> {
   const parsed = parseGlobalOptions(argv);
   const opts = parsed.options;
+  // A profile's lines print no trace of their own: the boot's trace is the command's.
+  const dispatch: LineDispatcher = (ctx, line) => runLine(ctx, line, false);
   const session: Session = new Session(statePath(opts.state, env), opts.trace, async (hold) => {
     const { seedKernel } = await import('./boot.js');
-    return seedKernel(session, hold, profilesDir, env);
+    return seedKernel(session, hold, profilesDir, env, dispatch);
   });
-  const base = { opts, out, env, session, profilesDir, tracer: session.tracer, inProfile: false };
+  const base = { opts, out, env, session, profilesDir, tracer: session.tracer, inProfile: false, dispatch };
   const runner = new CommandRunner(session, base);
   try {
     const object = parsed.ok && parsed.rest.length > 0 ? matchObject(parsed.rest[0]!) : undefined;
