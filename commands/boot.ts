@@ -6,7 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { strerrorOfCode } from '../lib/errno.js';
-import { emptyState, Kernel, Refused } from '../lib/net_namespace.js';
+import { Machine } from '../lib/machine.js';
+import { Refused } from '../lib/refused.js';
+import { emptyState } from '../lib/state.js';
 import { Tracer } from '../lib/trace.js';
 import type { Output } from '../ui/output.js';
 import { batchItems } from './batch.js';
@@ -46,10 +48,10 @@ function readProfile(out: Output, profilesDir: string, profile: string): string 
  * Boots a fresh kernel from a profile: the kernel, or the exit status of a failure (its message
  * and `Command failed PROFILE:N` already printed).
  */
-export async function bootProfile(boot: BootEnv, profile: string): Promise<Kernel | number> {
+export async function bootProfile(boot: BootEnv, profile: string): Promise<Machine | number> {
   const text = readProfile(boot.out, boot.profilesDir, profile);
   if (text === undefined) return 1;
-  const kernel = new Kernel(emptyState(randomUUID()), boot.tracer);
+  const kernel = new Machine(emptyState(randomUUID()), boot.tracer);
   const items = [...batchItems(text)];
   const explicitInit = items.some((item) => item.kind === 'command' && item.argv[0] === 'net_ns_init');
   const ctx: Ctx = {
@@ -124,7 +126,7 @@ const boot: ObjectModule = {
 export default boot;
 
 /** The kernel a missing state file stands for: a `seed` boot, untraced and silent. */
-export async function seedKernel(session: Session, hold: Hold, profilesDir: string, env: NodeJS.ProcessEnv, dispatch: LineDispatcher): Promise<Kernel> {
+export async function seedKernel(session: Session, hold: Hold, profilesDir: string, env: NodeJS.ProcessEnv, dispatch: LineDispatcher): Promise<Machine> {
   const silent: Output = { color: false, terminal: false, out: () => undefined, err: () => undefined };
   const opts: GlobalOptions = { json: 0, pretty: 0, force: 0, all: false, netns: [], trace: false, help: false, version: false };
   const kernel = await bootProfile({ out: silent, opts, env, session, hold, profilesDir, tracer: new Tracer(false), dispatch }, DEFAULT_PROFILE);

@@ -1,5 +1,5 @@
 // What every command receives: the global options, the output, and the kernel it works on.
-import type { Kernel } from '../lib/net_namespace.js';
+import type { Machine } from '../lib/machine.js';
 import type { Net } from '../lib/state.js';
 import type { Tracer } from '../lib/trace.js';
 import type { Output } from '../ui/output.js';
@@ -24,9 +24,9 @@ export interface Ctx {
   /** Where the built-in boot profiles live. */
   readonly profilesDir: string;
   /** The kernel this command works on: the session's, or the one a profile is booting. */
-  kernel(): Promise<Kernel>;
+  kernel(): Promise<Machine>;
   /** That kernel if something has loaded it already. */
-  loadedKernel(): Kernel | undefined;
+  loadedKernel(): Machine | undefined;
   readonly tracer: Tracer;
   /** The namespace ipsim acts from (-n NAME, IPSIM_NETNS); init_net when unset. */
   readonly observer: NetRef | undefined;

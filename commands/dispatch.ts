@@ -2,7 +2,8 @@
 // module, loaded only when used. Every command line goes through runLine, whether it comes from the
 // command line, a -batch file or a boot profile.
 import { KernelBug } from '../lib/generic.js';
-import { KernelPanic, Refused } from '../lib/net_namespace.js';
+import { KernelPanic } from '../lib/net_namespace.js';
+import { Refused } from '../lib/refused.js';
 import { formatTrace, traceDocument } from '../lib/trace.js';
 import { jsonDocument } from '../ui/json_writer.js';
 import { Fatal, HelpShown, type Ctx, type ObjectModule } from './context.js';

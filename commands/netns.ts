@@ -2,8 +2,9 @@
 // emulated kernel: /run/netns is the kernel's name list, unshare(CLONE_NEWNET) is copy_net_ns(),
 // the bind mount is the name's reference, and nsids are the kernel's per-namespace tables.
 import { strerror, strerrorOfCode } from '../lib/errno.js';
-import { CLONE_NEWNET, isValidNetnsName, type Kernel } from '../lib/net_namespace.js';
-import { createError, openNetnsFile } from '../lib/run_netns.js';
+import type { Machine } from '../lib/machine.js';
+import { CLONE_NEWNET } from '../lib/net_namespace.js';
+import { createError, isValidNetnsName, openNetnsFile } from '../lib/run_netns.js';
 import type { Net } from '../lib/state.js';
 import { procNetError } from '../store/procfs.js';
 import type { JsonValue } from '../ui/json_writer.js';
@@ -145,7 +146,7 @@ async function netns_add(ctx: Ctx, args: string[], create: boolean): Promise<num
 }
 
 /** on_netns_del(): umount (the name's reference goes) and unlink. */
-function on_netns_del(ctx: Ctx, kernel: Kernel, name: string): number {
+function on_netns_del(ctx: Ctx, kernel: Machine, name: string): number {
   const net = kernel.netByName(name);
   if (!net) {
     ctx.out.err(`Cannot remove namespace file "${NETNS_RUN_DIR}/${name}": No such file or directory\n`);
@@ -155,14 +156,14 @@ function on_netns_del(ctx: Ctx, kernel: Kernel, name: string): number {
   return 0;
 }
 
-function unbind(kernel: Kernel, name: string, net: Net): void {
+function unbind(kernel: Machine, name: string, net: Net): void {
   kernel.alias(net, name);
   kernel.unbindName(name);
   kernel.nameEvent('delete', name);
 }
 
 /** netns_foreach(on_netns_del): every name, newest first; one cleanup_net afterwards. */
-function deleteAll(kernel: Kernel): void {
+function deleteAll(kernel: Machine): void {
   for (const { name, net } of kernel.readdir()) unbind(kernel, name, net);
 }
 
@@ -221,7 +222,7 @@ async function netns_set(ctx: Ctx, args: string[]): Promise<number> {
  * netns_map_init(): the name cache, built once per process (so once per batch) at the first
  * list or list-id: the first name in directory order for each nsid the current namespace has.
  */
-function netns_map_init(ctx: Ctx, kernel: Kernel, observer: Net): Map<number, string> {
+function netns_map_init(ctx: Ctx, kernel: Machine, observer: Net): Map<number, string> {
   if (ctx.session.netnsMap) return ctx.session.netnsMap;
   const map = new Map<number, string>();
   // With no nsids there is nothing to map: the walk over every name is skipped.
@@ -236,7 +237,7 @@ function netns_map_init(ctx: Ctx, kernel: Kernel, observer: Net): Map<number, st
 }
 
 /** netns_get_name(): the first name in directory order that the current namespace knows as nsid. */
-function netns_get_name(kernel: Kernel, observer: Net, nsid: number): string | undefined {
+function netns_get_name(kernel: Machine, observer: Net, nsid: number): string | undefined {
   if (nsid < 0) return undefined;
   for (const { name, net } of kernel.readdir()) if (kernel.peernet2id(observer, net) === nsid) return name;
   return undefined;
@@ -253,7 +254,7 @@ interface NsidMsg {
  * it; on a miss ip asks again by nsid and caches that. Hence the quirks: a wrong name when
  * current-nsid is unassigned, and names missing from later lines of a batch.
  */
-function print_nsid(ctx: Ctx, kernel: Kernel, observer: Net, map: Map<number, string>, msg: NsidMsg): { text: string; json: JsonValue } {
+function print_nsid(ctx: Ctx, kernel: Machine, observer: Net, map: Map<number, string>, msg: NsidMsg): { text: string; json: JsonValue } {
   let text = msg.nsid < 0 ? 'nsid unassigned ' : `nsid ${msg.nsid} `;
   const json: Record<string, JsonValue> = {};
   if (msg.nsid >= 0) json.nsid = msg.nsid;
@@ -278,7 +279,7 @@ function print_nsid(ctx: Ctx, kernel: Kernel, observer: Net, map: Map<number, st
   return { text: `${text}\n`, json };
 }
 
-function printNsids(ctx: Ctx, kernel: Kernel, observer: Net, map: Map<number, string>, msgs: readonly NsidMsg[]): void {
+function printNsids(ctx: Ctx, kernel: Machine, observer: Net, map: Map<number, string>, msgs: readonly NsidMsg[]): void {
   const lines = msgs.map((msg) => print_nsid(ctx, kernel, observer, map, msg));
   if (ctx.opts.json) printJson(ctx, lines.map((l) => l.json));
   else ctx.out.out(lines.map((l) => l.text).join(''));

@@ -3,8 +3,8 @@
 // recorded, or a descendant of that CMD (contract §9.2, §9.3).
 import type { ChildProcess } from 'node:child_process';
 import { strerror, strerrorOfCode } from '../lib/errno.js';
-import type { Kernel } from '../lib/net_namespace.js';
-import { namespaceOf, partitionHolders } from '../lib/nsproxy.js';
+import { namespaceOf, partitionHolders } from '../lib/holders.js';
+import type { Machine } from '../lib/machine.js';
 import { openNetnsFile } from '../lib/run_netns.js';
 import type { Holder, Net } from '../lib/state.js';
 import { isAlive, procNetError, processTable, procStat, selfIdentity } from '../store/procfs.js';
@@ -31,14 +31,14 @@ async function spawnCmd(argv: readonly string[], env: NodeJS.ProcessEnv): Promis
 }
 
 /** The namespace a process is in; pid must exist. */
-export function netOfPid(kernel: Kernel, pid: number): Net {
+export function netOfPid(kernel: Machine, pid: number): Net {
   const { live } = partitionHolders(kernel.state.holders, isAlive);
   const serial = namespaceOf(pid, processTable(), live, isAlive);
   return kernel.netBySerialNo(serial) ?? kernel.init_net!;
 }
 
 /** The last name in directory order bound to net (iproute2 keeps overwriting), or ''. */
-function lastName(kernel: Kernel, net: Net): string {
+function lastName(kernel: Machine, net: Net): string {
   let name = '';
   for (const entry of kernel.readdir()) if (entry.net === net) name = entry.name;
   return name;

@@ -1,7 +1,8 @@
 // `ipsim pernet`: the kernel's registration API (contract §3) — register_pernet_subsys/device,
 // unregister_pernet_subsys/device, fault injection, and pernet_list itself.
 import { ENOMEM, errnoByName, errnoName, parseErrno, strerror } from '../lib/errno.js';
-import { Refused, type OpsSpec } from '../lib/net_namespace.js';
+import type { OpsSpec } from '../lib/machine.js';
+import { Refused } from '../lib/refused.js';
 import type { FailInit, PernetOps } from '../lib/state.js';
 import { Fatal, HelpShown, printJson, type Ctx, type ObjectModule } from './context.js';
 import { asksHelp, objectHelp, unknownCommand } from './help.js';

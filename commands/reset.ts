@@ -3,7 +3,7 @@
 // it asks first (with the lock held, so what is deleted is what the question named); -force,
 // --force, a batch or no terminal: no question.
 import { existsSync } from 'node:fs';
-import { Refused } from '../lib/net_namespace.js';
+import { Refused } from '../lib/refused.js';
 import { removeState } from '../store/state_file.js';
 import type { Ctx, ObjectModule } from './context.js';
 import { asksHelp } from './help.js';

@@ -4,8 +4,8 @@
 // A Hold loads once (the implicit seed boot when there is no file yet) and writes at most once, at
 // its end, whatever the completed lines reached. An invocation is one Hold, except a batch read
 // as it arrives, where each run of lines read before waiting for input is a Hold of its own.
-import { Kernel } from '../lib/net_namespace.js';
-import { partitionHolders } from '../lib/nsproxy.js';
+import { partitionHolders } from '../lib/holders.js';
+import { Machine } from '../lib/machine.js';
 import type { Holder, Net } from '../lib/state.js';
 import { Tracer } from '../lib/trace.js';
 import { acquireLock, type Lock } from '../store/lock.js';
@@ -13,7 +13,7 @@ import { isAlive, selfIdentity } from '../store/procfs.js';
 import { readState } from '../store/state_file.js';
 
 /** Builds the kernel a fresh `seed` boot leaves, untraced (the implicit boot is never traced). */
-export type SeedBoot = (hold: Hold) => Promise<Kernel>;
+export type SeedBoot = (hold: Hold) => Promise<Machine>;
 
 /** What a command declares before it may load the state. */
 export interface Intent {
@@ -84,7 +84,7 @@ export class Session {
 
 /** One command's use of the state: at most one load (exec's step 3 reloads) and one write. */
 class Hold {
-  private current: Kernel | undefined;
+  private current: Machine | undefined;
   /** Set by boot: the file must be written even if nothing changes after it. */
   private replaced = false;
   /** The reference must reach the file at this Hold's write (it outlives this command). */
@@ -105,12 +105,12 @@ class Hold {
   }
 
   /** The kernel, loaded once; a missing file is a fresh seed boot, in memory. */
-  async kernel(): Promise<Kernel> {
+  async kernel(): Promise<Machine> {
     if (this.current) return this.current;
     const loaded = await this.load();
     if (loaded) return loaded;
     const booted = await this.core.seedBoot(this);
-    this.current = new Kernel(booted.state, this.core.tracer);
+    this.current = new Machine(booted.state, this.core.tracer);
     this.core.bootedImplicitly = true;
     return this.current;
   }
@@ -120,7 +120,7 @@ class Hold {
    * command's own work (contract §9.3); that needs the lock, so a reader that finds any takes it
    * and reads again.
    */
-  private async load(): Promise<Kernel | undefined> {
+  private async load(): Promise<Machine | undefined> {
     let state = readState(this.core.path);
     let dead = state ? partitionHolders(state.holders, isAlive).dead : [];
     if (dead.length > 0 && !this.lock) {
@@ -129,7 +129,7 @@ class Hold {
       dead = state ? partitionHolders(state.holders, isAlive).dead : [];
     }
     if (!state) return undefined;
-    const kernel = new Kernel(state, this.core.tracer);
+    const kernel = new Machine(state, this.core.tracer);
     this.current = kernel;
     // Each dead holder's reference goes with put_net, lowest wrapper pid first; then one cleanup_net.
     if (dead.length > 0) {
@@ -140,7 +140,7 @@ class Hold {
   }
 
   /** The loaded kernel, if any command has needed it yet. */
-  get loaded(): Kernel | undefined {
+  get loaded(): Machine | undefined {
     return this.current;
   }
 
@@ -164,7 +164,7 @@ class Hold {
   }
 
   /** `boot` installs the kernel it built; it is written at the end. */
-  replace(kernel: Kernel): void {
+  replace(kernel: Machine): void {
     this.current = kernel;
     this.replaced = true;
     this.core.bootedImplicitly = false;
@@ -174,7 +174,7 @@ class Hold {
    * netns_switch()'s setns() for `-n`: this process takes a reference on net (get_net), then the
    * one an earlier -n took goes (put_net). Neither is a change to the file by itself.
    */
-  setns(kernel: Kernel, net: Net): void {
+  setns(kernel: Machine, net: Net): void {
     const self = selfIdentity();
     const holder: Holder = { wrapper_pid: self.pid, wrapper_start: self.startTime, cmd_pid: 0, cmd_start: '', boot_id: kernel.state.boot_id, serial: net.serial };
     const dirty = kernel.dirty;
@@ -201,7 +201,7 @@ class Hold {
   }
 
   /** put_net on -n's reference now (exec's own setns() moves the process elsewhere). */
-  dropReference(kernel: Kernel): void {
+  dropReference(kernel: Machine): void {
     const reference = this.core.reference;
     if (!reference) return;
     this.core.reference = undefined;
@@ -221,7 +221,7 @@ class Hold {
   }
 
   /** `netns exec` step 3 begins: the lock again, and the state as other processes left it. */
-  async resume(): Promise<Kernel> {
+  async resume(): Promise<Machine> {
     this.lock ??= await acquireLock(this.core.path);
     this.current = undefined;
     return this.kernel();

@@ -1,6 +1,6 @@
 // The `shell` object as a line: in a batch, a boot profile or the shell itself it is refused (there
 // is one shell, and it reads the terminal); `ipsim shell` is main()'s, run by shell_loop.ts.
-import { Refused } from '../lib/net_namespace.js';
+import { Refused } from '../lib/refused.js';
 import type { Ctx, ObjectModule } from './context.js';
 import { parseOptions } from './options.js';
 

@@ -1,7 +1,7 @@
 // `ipsim show`: the kernel's data structures (contract §4, §9.10) — gen, net, lists, ids — as the
 // walkthrough's figures on a terminal or a pipe, or as the contract's JSON documents with -j. The
 // figures of gen, net and lists also come as Graphviz dot, Mermaid or SVG (--format).
-import type { Kernel } from '../lib/net_namespace.js';
+import type { Machine } from '../lib/machine.js';
 import { PROC_DYNAMIC_FIRST } from '../lib/proc_fs.js';
 import type { Net } from '../lib/state.js';
 import { genGraph, listsGraph, netGraph } from '../ui/diagrams.js';
@@ -52,14 +52,14 @@ type Sub = 'gen' | 'net' | 'lists' | 'ids' | 'help';
 const SUBS: readonly Sub[] = ['gen', 'net', 'lists', 'ids', 'help'];
 
 /** The namespaces a `show gen|net` selector names; undefined (reported) when it names none. */
-function selected(ctx: Ctx, kernel: Kernel, selector: string | undefined): Net[] | undefined {
+function selected(ctx: Ctx, kernel: Machine, selector: string | undefined): Net[] | undefined {
   if (selector === undefined) return [...kernel.state.net_namespace_list];
   const nets = kernel.resolveSelector(selector);
   if (!nets) ctx.out.err(`Cannot open network namespace "${selector}": No such file or directory\n`);
   return nets;
 }
 
-function genView(kernel: Kernel, net: Net): GenView {
+function genView(kernel: Machine, net: Net): GenView {
   return {
     net: kernel.netName(net),
     len: net.gen.len,
@@ -67,7 +67,7 @@ function genView(kernel: Kernel, net: Net): GenView {
   };
 }
 
-function netView(kernel: Kernel, net: Net): NetView {
+function netView(kernel: Machine, net: Net): NetView {
   return {
     net: kernel.netName(net),
     names: kernel.namesOf(net),

@@ -1,9 +1,120 @@
-// /run/netns as the VFS sees it: a tmpfs directory whose entries are the namespaces' bind mounts.
-// ip opens or creates paths under it with whatever name it is given (the name check is skipped
-// under -all), so the errno of a path that is not a plain bound name is modelled here.
+// /run/netns: the names bound to namespaces, in creation order, with the events a `monitor` reads,
+// and the directory as the VFS sees it, a tmpfs whose entries are the namespaces' bind mounts. ip
+// opens or creates paths under it with whatever name it is given (the name check is skipped under
+// -all), so the errno of a path that is not a plain bound name is modelled here too.
 import { EEXIST, EISDIR, ENAMETOOLONG, ENOENT, ENOTDIR } from './errno.js';
-import type { Kernel } from './net_namespace.js';
-import type { Net } from './state.js';
+import { IndexedList } from './indexed_list.js';
+import { Refused } from './refused.js';
+import type { KernelState, Net, NetnsName } from './state.js';
+import type { EngineWork } from './work.js';
+
+/**
+ * A name bound or unbound in /run/netns, in iproute2's file-operation order, for the journal
+ * `monitor` follows (README, "ip netns compatibility").
+ */
+export interface NameEvent {
+  ev: 'add' | 'delete';
+  name: string;
+}
+
+export function isValidNetnsName(name: string): boolean {
+  // iproute2's is_valid_netns_name(): non-empty, at most NAME_MAX bytes, no '/', not . or ..
+  return (
+    name.length > 0 &&
+    Buffer.byteLength(name, 'utf8') <= 255 &&
+    !name.includes('/') &&
+    name !== '.' &&
+    name !== '..'
+  );
+}
+
+/** The directory's entries: state.names is their view, oldest first. */
+export class RunNetns {
+  private readonly entries: IndexedList<string, NetnsName>;
+  /** Each namespace's names, oldest first; built at its first use (`netns list` and `show` need none). */
+  private bySerialIndex: Map<number, string[]> | undefined;
+  /** Names created or removed since the state was last written. */
+  readonly events: NameEvent[] = [];
+
+  constructor(
+    state: KernelState,
+    work: EngineWork,
+    private readonly netOf: (serial: number) => Net | undefined,
+  ) {
+    this.entries = new IndexedList(state.names, (entry) => entry.name, work);
+    Object.defineProperty(state, 'names', { configurable: true, enumerable: true, get: () => this.entries.list() });
+  }
+
+  private get bySerial(): Map<number, string[]> {
+    if (!this.bySerialIndex) {
+      const bySerial = new Map<number, string[]>();
+      for (const entry of this.entries.values()) {
+        const names = bySerial.get(entry.serial);
+        if (names) names.push(entry.name);
+        else bySerial.set(entry.serial, [entry.name]);
+      }
+      this.bySerialIndex = bySerial;
+    }
+    return this.bySerialIndex;
+  }
+
+  /** The serial of the namespace name is bound to. */
+  serialOf(name: string): number | undefined {
+    return this.entries.get(name)?.serial;
+  }
+
+  /** The namespace a name is bound to. */
+  netByName(name: string): Net | undefined {
+    const serial = this.serialOf(name);
+    return serial === undefined ? undefined : this.netOf(serial);
+  }
+
+  /** Bound names of a namespace, oldest first. */
+  namesOf(net: Net): readonly string[] {
+    return this.bySerial.get(net.serial) ?? [];
+  }
+
+  /** The directory as readdir() on tmpfs returns it: newest first. An array: a loop runs once, cold. */
+  readdir(): { name: string; net: Net }[] {
+    const names = this.entries.list();
+    const out: { name: string; net: Net }[] = [];
+    for (let i = names.length - 1; i >= 0; i -= 1) {
+      const entry = names[i]!;
+      out.push({ name: entry.name, net: this.netOf(entry.serial)! });
+    }
+    return out;
+  }
+
+  /** Binds a name to a namespace; the caller has already given the name its reference. */
+  bind(name: string, net: Net): void {
+    if (this.entries.has(name)) throw new Error(`internal error: ${name} is already bound`);
+    this.entries.add({ name, serial: net.serial });
+    const names = this.bySerialIndex?.get(net.serial);
+    if (names) names.push(name);
+    else this.bySerialIndex?.set(net.serial, [name]);
+  }
+
+  /** Unbinds a name: the namespace it was bound to, whose reference the caller drops. */
+  unbind(name: string): Net {
+    const net = this.netByName(name);
+    if (!net) throw new Refused(`${name} is not bound`);
+    this.entries.delete(this.entries.get(name)!);
+    const names = this.bySerialIndex?.get(net.serial);
+    if (names) {
+      names.splice(names.indexOf(name), 1);
+      if (names.length === 0) this.bySerialIndex!.delete(net.serial);
+    }
+    return net;
+  }
+
+  /** A /run/netns file created or removed. */
+  event(ev: 'add' | 'delete', name: string): void {
+    this.events.push({ ev, name });
+  }
+}
+
+/** What the open and create paths below look names up in. */
+type Names = Pick<RunNetns, 'netByName'>;
 
 /** What open("/run/netns/NAME", O_RDONLY) gives: a namespace, a directory (not a namespace), or an errno. */
 export type Opened = { kind: 'net'; net: Net } | { kind: 'dir' } | { kind: 'error'; errno: number };
@@ -22,26 +133,26 @@ function walk(name: string): { tooLong: boolean; first: string | undefined; rest
 
 const onlyDots = (parts: readonly string[]): boolean => parts.every((p) => p === '' || p === '.');
 
-export function openNetnsFile(kernel: Kernel, name: string): Opened {
+export function openNetnsFile(names: Names, name: string): Opened {
   const { tooLong, first, rest } = walk(name);
   if (tooLong) return { kind: 'error', errno: ENAMETOOLONG };
   if (first === undefined) return { kind: 'dir' };
   // /run itself is a directory; what else is under /run is not modelled.
   if (first === '..') return onlyDots(rest) ? { kind: 'dir' } : { kind: 'error', errno: ENOENT };
-  const net = kernel.netByName(first);
+  const net = names.netByName(first);
   if (!net) return { kind: 'error', errno: ENOENT };
   // A bound name is a file: anything after it, even a trailing slash, is ENOTDIR.
   return rest.length > 0 ? { kind: 'error', errno: ENOTDIR } : { kind: 'net', net };
 }
 
 /** What open("/run/netns/NAME", O_CREAT|O_EXCL) fails with, or 0 when the file can be created. */
-export function createError(kernel: Kernel, name: string): number {
+export function createError(names: Names, name: string): number {
   const { tooLong, first, rest } = walk(name);
   if (tooLong) return ENAMETOOLONG;
   const trailingSlash = name === '' || name.endsWith('/');
   if (first === undefined || (first === '..' && onlyDots(rest))) return trailingSlash ? EISDIR : EEXIST;
   if (first === '..') return ENOENT;
-  const bound = kernel.netByName(first) !== undefined;
+  const bound = names.netByName(first) !== undefined;
   if (rest.length === 0) return bound ? EEXIST : 0;
   if (bound) return ENOTDIR;
   return rest.length === 1 && rest[0] === '' ? EISDIR : ENOENT;

@@ -1,7 +1,7 @@
 // The emulated kernel's data as the snapshot holds it: struct net and struct pernet_operations
 // (include/net/net_namespace.h), the globals of net/core/net_namespace.c, and the /run/netns
-// directory. Plain JSON data; lib/net_namespace.ts gives it behaviour.
-import type { NetGeneric } from './generic.js';
+// directory. Plain JSON data; lib/net_namespace.ts and lib/machine.ts give it behaviour.
+import { INITIAL_NET_GEN_PTRS, type NetGeneric } from './generic.js';
 
 export type OpsKind = 'subsys' | 'device';
 
@@ -15,7 +15,10 @@ export interface FailInit {
 export interface PernetOps {
   name: string;
   kind: OpsKind;
-  /** The generic id written through ops->id, or null when the ops has no id pointer. */
+  /**
+   * The generic id written through ops->id, or null when the ops has no id pointer; 0, as the int
+   * the pointer names, until register_pernet_operations() writes it.
+   */
   id: number | null;
   size: number;
   init: string | null;
@@ -79,4 +82,20 @@ export interface KernelState {
   /** /run/netns in creation order; readdir() on tmpfs returns it newest first. */
   names: NetnsName[];
   holders: Holder[];
+}
+
+/** A kernel before net_ns_init(): no namespace, no ops, first_device = &pernet_list. */
+export function emptyState(boot_id: string): KernelState {
+  return {
+    boot_id,
+    next_serial: 1,
+    initialized: false,
+    max_gen_ptrs: INITIAL_NET_GEN_PTRS,
+    proc_reserved: 0,
+    first_device: null,
+    pernet_list: [],
+    net_namespace_list: [],
+    names: [],
+    holders: [],
+  };
 }

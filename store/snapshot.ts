@@ -4,8 +4,10 @@
 import * as v from 'valibot';
 import { INITIAL_NET_GEN_PTRS, MAX_NET_GEN_PTRS } from '../lib/generic.js';
 import { IDA_MAX_ID } from '../lib/idr.js';
-import { isValidNetnsName, MAX_PROC_RESERVE, NET_NS_CALLBACKS, NET_NS_OPS } from '../lib/net_namespace.js';
+import { MAX_PROC_RESERVE } from '../lib/allocators.js';
+import { NET_NS_CALLBACKS, NET_NS_OPS } from '../lib/net_namespace.js';
 import { PROC_DYNAMIC_FIRST, PROC_MAX_INDEX } from '../lib/proc_fs.js';
+import { isValidNetnsName } from '../lib/run_netns.js';
 import type { KernelState } from '../lib/state.js';
 
 export const STATE_FORMAT = 'ipsim-state';

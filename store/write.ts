@@ -26,7 +26,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { NameEvent } from '../lib/net_namespace.js';
+import type { NameEvent } from '../lib/run_netns.js';
 import type { KernelState } from '../lib/state.js';
 import { errnoCode, errnoError, fsFailure } from './errors.js';
 import { journalPath, lockPath, makeDir, openRegular, parseTempName, readRegularWithStat, resolveState, tempPath } from './paths.js';

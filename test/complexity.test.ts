@@ -1,5 +1,5 @@
 // Contract §9.1 "Cost": no kernel operation costs time proportional to the number of namespaces
-// except those it visits. Proven with the engine's work counters (Kernel.work: namespaces and ops
+// except those it visits. Proven with the engine's work counters (Machine.work: namespaces and ops
 // visited, entries copied or moved in lists and tables), never with timers: each operation is run
 // at n and at 2n namespaces, and its work is exactly what the kernel touches.
 //
@@ -7,10 +7,11 @@
 // loopback_net_ops (init), default_device_ops (exit, exit_batch). So setup_net visits 4 ops, and
 // cleanup_net's exit and free phases visit the 4 ops twice and call exit on 3 of them per namespace.
 import { describe, expect, test } from '@jest/globals';
-import type { EngineWork, Kernel } from '../lib/net_namespace.js';
+import type { Machine } from '../lib/machine.js';
+import type { EngineWork } from '../lib/work.js';
 import { bootedKernel, createNet, destroyNet, drain, mustCreateNet, netOf, ops, releaseName } from './helpers/kernel.js';
 
-function seedKernel(): Kernel {
+function seedKernel(): Machine {
   const kernel = bootedKernel();
   kernel.register_pernet_subsys(ops('netdev_net_ops', { init: 'netdev_init', exit: 'netdev_exit' }));
   kernel.register_pernet_device(ops('loopback_net_ops', { init: 'loopback_net_init' }));
@@ -20,26 +21,26 @@ function seedKernel(): Kernel {
 }
 
 /** A seed kernel with n bound namespaces n0..n{n-1}, created in that order. */
-function kernelWith(n: number): Kernel {
+function kernelWith(n: number): Machine {
   const kernel = seedKernel();
   for (let i = 0; i < n; i += 1) mustCreateNet(kernel, `n${i}`);
   return kernel;
 }
 
 /** The work `body` does. */
-function workOf(kernel: Kernel, body: () => void): EngineWork {
+function workOf(kernel: Machine, body: () => void): EngineWork {
   const before = { ...kernel.work };
   body();
   return { nets: kernel.work.nets - before.nets, ops: kernel.work.ops - before.ops, moved: kernel.work.moved - before.moved };
 }
 
 /** init_net gives every namespace an nsid, as `ip netns set NAME auto` for each would. */
-function assignNsids(kernel: Kernel, n: number): void {
+function assignNsids(kernel: Machine, n: number): void {
   for (let i = 0; i < n; i += 1) kernel.rtnl_net_newid(kernel.init_net!, netOf(kernel, `n${i}`), -1);
 }
 
 /** `-all netns delete`: every name unbound newest first, then one cleanup_net. */
-function deleteAll(kernel: Kernel): void {
+function deleteAll(kernel: Machine): void {
   for (const { name } of kernel.readdir()) releaseName(kernel, name);
   drain(kernel);
 }

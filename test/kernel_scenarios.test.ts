@@ -13,7 +13,9 @@
 import { describe, expect, test } from '@jest/globals';
 import { ENOMEM } from '../lib/errno.js';
 import { KernelBug, net_generic } from '../lib/generic.js';
-import { CLONE_NEWNET, Refused, type Kernel } from '../lib/net_namespace.js';
+import type { Machine } from '../lib/machine.js';
+import { CLONE_NEWNET } from '../lib/net_namespace.js';
+import { Refused } from '../lib/refused.js';
 import {
   bootedKernel,
   createNet,
@@ -755,7 +757,7 @@ describe('paths the scenarios touch but do not pin down', () => {
   });
 
   describe('Refused: kernel-undefined misuse leaves the state untouched', () => {
-    function setup(): Kernel {
+    function setup(): Machine {
       const kernel = bootedKernel();
       kernel.register_pernet_subsys(ops('A', { init: true }));
       kernel.register_pernet_device(ops('D1', { exit: true }));
@@ -766,7 +768,7 @@ describe('paths the scenarios touch but do not pin down', () => {
       return kernel;
     }
 
-    function expectRefused(kernel: Kernel, action: () => unknown, message: RegExp): void {
+    function expectRefused(kernel: Machine, action: () => unknown, message: RegExp): void {
       const before = structuredClone(kernel.state);
       expect(action).toThrow(Refused);
       expect(action).toThrow(message);

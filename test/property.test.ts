@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kernel } from '../lib/net_namespace.js';
+import { Machine } from '../lib/machine.js';
 import { decodeSnapshot, encodeSnapshot, inconsistency, SnapshotError } from '../store/snapshot.js';
 import { cleanEnv, IPSIM, tempDir } from './helpers/cli.js';
 
@@ -190,7 +190,7 @@ function decodedOrRefused(b: Buffer): 'loaded' | 'refused' {
     return 'refused';
   }
   expect(inconsistency(state)).toBeUndefined();
-  expect(() => new Kernel(state)).not.toThrow();
+  expect(() => new Machine(state)).not.toThrow();
   expect(decodeSnapshot(Buffer.from(encodeSnapshot(state)))).toEqual(state);
   return 'loaded';
 }

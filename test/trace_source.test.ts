@@ -4,14 +4,15 @@
 import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { traceName, type Kernel } from '../lib/net_namespace.js';
+import type { Machine } from '../lib/machine.js';
 import { SOURCE_3_10 } from '../lib/source_3_10.js';
 import { formatTrace } from '../lib/trace.js';
+import { traceName } from '../lib/trace_names.js';
 import { ipsim, tempDir } from './helpers/cli.js';
 import { bootedKernel, createNet, destroyNet, failOn, mustCreateNet, netOf, newKernel, ops } from './helpers/kernel.js';
 
 /** The kernel's trace since the last call, as text lines. */
-function lines(kernel: Kernel): string[] {
+function lines(kernel: Machine): string[] {
   return formatTrace(kernel.tracer.take()).split('\n').slice(0, -1);
 }
 

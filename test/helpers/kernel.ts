@@ -1,21 +1,22 @@
 // Scenario helpers for test/kernel_scenarios.test.ts (spec: kernel-semantics.md §10).
-// A Kernel with tracing on, an OpsSpec builder whose callbacks are named after the ops
+// A Machine with tracing on, an OpsSpec builder whose callbacks are named after the ops
 // (A_init, A_exit, A_exit_batch), namespace creation/destruction under stable trace names, and a
 // compact callback log in the spec's notation: A.init(N1), C.init(N1)=-ENOMEM, B.exit(N1),
 // B.exit_batch([N1]), free(A,N1). init_net is written N0, as in the spec.
 import { ENOMEM, errnoName } from '../../lib/errno.js';
 import type { Slot } from '../../lib/generic.js';
-import { CLONE_NEWNET, emptyState, Kernel, type OpsSpec } from '../../lib/net_namespace.js';
-import type { FailInit, Net } from '../../lib/state.js';
+import { Machine, type OpsSpec } from '../../lib/machine.js';
+import { CLONE_NEWNET } from '../../lib/net_namespace.js';
+import { emptyState, type FailInit, type Net } from '../../lib/state.js';
 import { formatRet, Tracer, type TraceEvent } from '../../lib/trace.js';
 
 /** A kernel before net_ns_init(): no namespaces, so registrations only link. */
-export function newKernel(): Kernel {
-  return new Kernel(emptyState('test'), new Tracer(true));
+export function newKernel(): Machine {
+  return new Machine(emptyState('test'), new Tracer(true));
 }
 
 /** A kernel after net_ns_init(): pernet_list = [net_ns_ops], nets [N0]; the boot trace is discarded. */
-export function bootedKernel(): Kernel {
+export function bootedKernel(): Machine {
   const kernel = newKernel();
   kernel.net_ns_init();
   kernel.tracer.take();
@@ -102,12 +103,12 @@ export function hookLog(events: readonly TraceEvent[], options: LogOptions = {})
 }
 
 /** Takes (and clears) the kernel's trace and returns its compact log. */
-export function takeLog(kernel: Kernel, options: LogOptions = {}): string[] {
+export function takeLog(kernel: Machine, options: LogOptions = {}): string[] {
   return hookLog(kernel.tracer.take(), options);
 }
 
 /** `netns add NAME`: copy_net_ns(CLONE_NEWNET) named NAME in the trace, the name then owning the reference. */
-export function createNet(kernel: Kernel, name: string): Net | number {
+export function createNet(kernel: Machine, name: string): Net | number {
   kernel.nameNextNet(name);
   const net = kernel.copy_net_ns(CLONE_NEWNET, 'init_user_ns', kernel.init_net!);
   if (typeof net !== 'number') kernel.bindName(name, net);
@@ -116,21 +117,21 @@ export function createNet(kernel: Kernel, name: string): Net | number {
 }
 
 /** createNet for a scenario's start state, where creation must succeed. */
-export function mustCreateNet(kernel: Kernel, name: string): Net {
+export function mustCreateNet(kernel: Machine, name: string): Net {
   const net = createNet(kernel, name);
   if (typeof net === 'number') throw new Error(`creating ${name} failed with ${net}`);
   return net;
 }
 
 /** The namespace a spec name denotes: N0 is init_net, others are bound names. */
-export function netOf(kernel: Kernel, name: string): Net {
+export function netOf(kernel: Machine, name: string): Net {
   const net = name === 'N0' ? kernel.init_net : kernel.netByName(name);
   if (!net) throw new Error(`no namespace ${name}`);
   return net;
 }
 
 /** Drops the name's reference (put_net), keeping NAME as the trace name until drain(). */
-export function releaseName(kernel: Kernel, name: string): Net {
+export function releaseName(kernel: Machine, name: string): Net {
   const net = netOf(kernel, name);
   kernel.alias(net, name);
   kernel.unbindName(name);
@@ -138,30 +139,30 @@ export function releaseName(kernel: Kernel, name: string): Net {
 }
 
 /** Runs the netns workqueue (one cleanup_net over the queued batch), then ends the command. */
-export function drain(kernel: Kernel): void {
+export function drain(kernel: Machine): void {
   kernel.drainNetnsWq();
   kernel.endCommand();
 }
 
 /** `netns delete NAME` with the workqueue drained. */
-export function destroyNet(kernel: Kernel, name: string): Net {
+export function destroyNet(kernel: Machine, name: string): Net {
   const net = releaseName(kernel, name);
   drain(kernel);
   return net;
 }
 
 /** pernet_list by ops name. */
-export function pernetList(kernel: Kernel): string[] {
+export function pernetList(kernel: Machine): string[] {
   return kernel.state.pernet_list.map((o) => o.name);
 }
 
 /** net_namespace_list by spec name. */
-export function netList(kernel: Kernel): string[] {
+export function netList(kernel: Machine): string[] {
   return kernel.state.net_namespace_list.map((net) => specName(kernel.netName(net)));
 }
 
 /** The generic id the kernel wrote through ops->id (null: no id pointer). */
-export function idOf(kernel: Kernel, name: string): number | null {
+export function idOf(kernel: Machine, name: string): number | null {
   const o = kernel.ops(name);
   if (!o) throw new Error(`${name} is not registered`);
   return o.id;

@@ -1,8 +1,29 @@
-// Which network namespace a process is in (task->nsproxy->net_ns). ipsim's processes are real,
-// its namespaces are not, so membership follows the holders `netns exec` records (contract §9.3):
-// the wrapper and CMD of a live holder are in its namespace, and so is every descendant of CMD;
-// every other process is in init_net.
+// The processes that hold a reference on a namespace (`netns exec`, `-n`), and which namespace a
+// process is in (task->nsproxy->net_ns). ipsim's processes are real, its namespaces are not, so
+// membership follows the holder records (README, "ip netns compatibility", process model): the
+// wrapper and CMD of a live holder are in its namespace, and so is every descendant of CMD; every
+// other process is in init_net. A record's reference is taken with get_net and dropped with put_net
+// by the caller (lib/machine.ts).
 import type { Holder } from './state.js';
+
+/** Records a process that holds a reference. */
+export function addHolder(holders: Holder[], holder: Holder): void {
+  holders.push(holder);
+}
+
+/** The holder's CMD now runs as pid, started at startTime. */
+export function holderStarted(holder: Holder, pid: number, startTime: string): void {
+  holder.cmd_pid = pid;
+  holder.cmd_start = startTime;
+}
+
+/** The process is gone: its record goes; false when it was not recorded. */
+export function removeHolder(holders: Holder[], holder: Holder): boolean {
+  const at = holders.indexOf(holder);
+  if (at === -1) return false;
+  holders.splice(at, 1);
+  return true;
+}
 
 /** A holder is live while its wrapper or its CMD is (the other may already be gone). */
 export type Liveness = (pid: number, startTime: string) => boolean;
