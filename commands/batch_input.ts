@@ -1,4 +1,4 @@
-// Where a -batch file's lines come from (contract §9.1). A regular file is read whole: its lines
+// Where a -batch file's lines come from (README, "Global options"). A regular file is read whole: its lines
 // are one command, one load and one write. Anything else (stdin on a pipe or a terminal, a FIFO, a
 // character device) is read as it arrives, and ip runs each line as soon as it has it; the caller
 // settles the state before each wait for input.

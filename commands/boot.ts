@@ -1,5 +1,5 @@
 // `ipsim boot [--profile NAME|FILE]`: net_ns_init() on an empty kernel, then the profile's lines
-// (contract §5, §9.6). A profile is a batch file of ipsim lines plus two directives of its own:
+// (README, `ipsim boot`). A profile is a batch file of ipsim lines plus two directives of its own:
 // `net_ns_init` (lines before it run with no namespace yet: registrations only link) and
 // `proc reserve N` (the /proc entries a real boot creates before net_ns_init).
 import { randomUUID } from 'node:crypto';
@@ -108,7 +108,7 @@ const boot: ObjectModule = {
   async run(ctx: Ctx, args: string[]): Promise<number> {
     const parsed = await parseOptions(ctx, 'boot', args, (cmd) => cmd.option('--profile <name>', 'seed, bare, linux-3.10 or a file', DEFAULT_PROFILE));
     if (ctx.inProfile) throw new Refused('a profile cannot boot');
-    // Also when an earlier line of a batch booted implicitly: its work is the kernel now (§9.6).
+    // Also when an earlier line of a batch booted implicitly: its work is the kernel now.
     if (await ctx.hold.exists()) {
       ctx.out.err(`Error: kernel already booted (${ctx.session.path}); run "ipsim reset" first\n`);
       return 1;

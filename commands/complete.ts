@@ -98,7 +98,7 @@ const GRAMMAR: Readonly<Record<string, ObjectGrammar>> = {
 /** The objects offered for the first word: ipsim's own, ip's only where ipsim has it. */
 const OBJECT_WORDS: readonly string[] = ['netns', 'pernet', 'show', 'boot', 'reset', 'shell', 'completion', 'help'];
 
-/** Global options offered before the object (contract §1), in their long forms. */
+/** Global options offered before the object (README, "Global options"), in their long forms. */
 const GLOBAL_WORDS: readonly string[] = ['-json', '-pretty', '-batch', '-force', '-all', '-netns', '--state', '--trace', '--color', '--help', '--version'];
 const COLOR_WORDS: readonly string[] = ['--color=auto', '--color=always', '--color=never'];
 

@@ -1,6 +1,6 @@
 /**
  * The global-option loop of iproute2 6.1's `ip` (ip/ip.c, main()) and its object table (cmds[]),
- * ported as a pure function, plus ipsim's own long options (contract §1 and §9.10).
+ * ported as a pure function, plus ipsim's own long options (README, "Global options").
  *
  * Source read: ip/ip.c as stored for tammela/iproute2-p4tc-pub at 927f61514d81 (the 6.0/6.1 loop:
  * no -I/-D since "ip: remove leftovers from IPX and DECnet"), plus the 6.1 addition of `-echo`
@@ -90,7 +90,7 @@ export function parseGlobalOptions(argv: readonly string[]): ParseResult {
     // `if (opt[0] != '-') break;` (the empty word too)
     if (!word.startsWith('-')) break;
 
-    // ipsim's own long options (contract §9.10): exact, before ip's table.
+    // ipsim's own long options: exact, before ip's table.
     if (word === '--state' || word.startsWith('--state=')) {
       let file: string | undefined;
       if (word === '--state') {
@@ -228,7 +228,7 @@ const IP_OBJECTS: readonly string[] = [
   'sr', 'nexthop', 'mptcp', 'ioam', 'help', 'stats',
 ];
 
-/** ip's table followed by ipsim's own objects (contract §1). */
+/** ip's table followed by ipsim's own objects (README, "Commands"). */
 const OBJECTS: readonly string[] = [...IP_OBJECTS, 'pernet', 'show', 'boot', 'reset', 'shell', 'completion'];
 
 /**

@@ -16,7 +16,7 @@ import { Session, type Hold } from './session.js';
 import { deferSignals, dieBy, KilledBy } from './signals.js';
 import { IP_USAGE } from './usage.js';
 
-/** Objects whose commands ignore -n and IPSIM_NETNS (contract §9.4). */
+/** Objects whose commands ignore -n and IPSIM_NETNS (README, "Global options"). */
 const GLOBAL_OBJECTS: ReadonlySet<string> = new Set(['boot', 'reset']);
 
 /** How often a batch with a spinner lets it draw. */
@@ -28,7 +28,7 @@ const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 /**
  * do_batch(): each line a command; "Command failed FILE:N" on failure; -force goes on. Lines read
  * so far run in one command; before waiting for more input it is settled, so no lock is held
- * while waiting (contract §9.1). A signal between lines ends the batch after the state is written.
+ * while waiting (README, "State file": Locking). A signal between lines ends the batch after the state is written.
  */
 async function runBatch(runner: CommandRunner, opts: GlobalOptions, out: Output, name: string, input: Exclude<BatchInput, { kind: 'error' }>): Promise<number> {
   const { parser } = input;
@@ -90,7 +90,7 @@ async function anyWrites(items: readonly { kind: string; argv?: string[] }[], op
 }
 
 /**
- * The namespace ipsim acts from (contract §9.4): each -n NAME must be bound (ip's netns_switch()
+ * The namespace ipsim acts from (README, "Global options"): each -n NAME must be bound (ip's netns_switch()
  * exits 255 otherwise), and switching to it takes a reference this process holds until it ends;
  * the last one wins. Without -n, `netns` commands act from the namespace of an `exec` that started
  * this process (IPSIM_NETNS_ID, else IPSIM_NETNS); otherwise init_net.
@@ -125,7 +125,7 @@ async function resolveObserver(hold: Hold, session: Session, names: readonly str
 /**
  * Everything after --version and --help: one command line, or a batch. A file the environment
  * refuses (a full or read-only filesystem, a permission, a FIFO…), met anywhere, even while the
- * state is written on the way out, is one line and exit 1 (contract §8); 70 stays for bugs.
+ * state is written on the way out, is one line and exit 1 (README, "State file": Environment errors); 70 stays for bugs.
  */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, out: Output, profilesDir: string): Promise<number> {
   try {

@@ -1,6 +1,6 @@
 // The process side of `ip netns` (ip/ipnetns.c): exec, identify and pids. Processes are real;
 // "being in" an emulated namespace means being the wrapper or CMD of a holder that `netns exec`
-// recorded, or a descendant of that CMD (contract §9.2, §9.3).
+// recorded, or a descendant of that CMD (README, "ip netns compatibility": process model).
 import type { ChildProcess } from 'node:child_process';
 import { strerror, strerrorOfCode } from '../lib/errno.js';
 import { namespaceOf, partitionHolders } from '../lib/holders.js';
@@ -45,7 +45,7 @@ function lastName(kernel: Machine, net: Net): string {
 }
 
 /**
- * One `exec` in a namespace, in the contract's three steps: under the lock get_net, spawn and
+ * One `exec` in a namespace, in three steps (README, "State file": Writing): under the lock get_net, spawn and
  * record the holder, write; wait with no lock; under the lock again drop the holder with put_net.
  * Returns CMD's exit status; a CMD killed by a signal is thrown as KilledBy after step 3.
  */

@@ -1,4 +1,4 @@
-// `ip netns monitor` (contract §9.8). iproute2 watches /run/netns with inotify; ipsim has no such
+// `ip netns monitor` (ip/ipnetns.c, netns_monitor()). iproute2 watches /run/netns with inotify; ipsim has no such
 // directory, so it follows the journal of name events that every writer appends beside the state
 // file. It only reads: no lock, no load, no boot, no reaping, so it never slows down or changes
 // what it reports on.
@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { journalPath, openRegular } from '../store/paths.js';
 import type { Ctx } from './context.js';
 
-/** The contract asks for 100 ms or less: watching alone misses events (and a missing directory). */
+/** Polled every 100 ms as well (README, "State file": Journal): watching alone misses events (and a missing directory). */
 const POLL_MS = 100;
 
 const NEWLINE = 0x0a;
@@ -199,7 +199,7 @@ export class JournalFollower {
 export async function netns_monitor(ctx: Ctx): Promise<number> {
   // Never resolves outside the shell: like ip, it ends only by a signal, and installs no handler so
   // that it dies by it. A failed write (EPIPE: the reader went away) rejects, for main's usual handling.
-  // In the shell, Ctrl-C ends it and the prompt comes back (contract §9.11), status 128+SIGINT.
+  // In the shell, Ctrl-C ends it and the prompt comes back (README, "The shell"), status 128+SIGINT.
   return new Promise<number>((resolve, reject) => {
     const follower = new JournalFollower(journalPath(ctx.session.path), (line) => ctx.out.out(line));
     follower.start(reject);

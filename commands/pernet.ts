@@ -1,4 +1,4 @@
-// `ipsim pernet`: the kernel's registration API (contract §3) — register_pernet_subsys/device,
+// `ipsim pernet`: the kernel's registration API (README, `ipsim pernet …`) — register_pernet_subsys/device,
 // unregister_pernet_subsys/device, fault injection, and pernet_list itself.
 import { ENOMEM, errnoByName, errnoName, parseErrno, strerror } from '../lib/errno.js';
 import type { OpsSpec } from '../lib/machine.js';
@@ -36,7 +36,7 @@ function sub(word: string): Sub | undefined {
 }
 
 /**
- * NET[:ERRNO] (contract §9.7). TAIL, what follows the last ':', decides:
+ * NET[:ERRNO] (README, `ipsim pernet …`: how NET:ERRNO splits). TAIL, what follows the last ':', decides:
  * - an errno (parseErrno: a known name, or a decimal 1–4095 without leading zeros): NET is what
  *   precedes the ':' and must not be empty;
  * - empty, starting with a digit or a sign, shaped like an errno name (E[A-Z0-9]+) or an errno name

@@ -1,6 +1,6 @@
 // Guided prompts (inquirer) for people at a terminal: the fields of a pernet registration, and the
 // question before `reset` deletes a state. Only for one command typed at a terminal (stdin and
-// stdout terminals, contract §9.10), never in a batch or a boot profile: scripts see the old
+// stdout terminals, README "At a terminal"), never in a batch or a boot profile: scripts see the old
 // behaviour. Every answer has a flag, so nothing here is needed to do anything. inquirer is
 // imported here only, when a question is asked.
 import { Fatal, type Ctx } from './context.js';

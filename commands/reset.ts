@@ -1,5 +1,5 @@
 // `ipsim reset`: forget the emulated kernel. Under the lock, the state file and its journal are
-// removed without being parsed, so this also clears a corrupt file (contract §9.6). At a terminal
+// removed without being parsed, so this also clears a corrupt file (README, `ipsim reset`). At a terminal
 // it asks first (with the lock held, so what is deleted is what the question named); -force,
 // --force, a batch or no terminal: no question.
 import { existsSync } from 'node:fs';

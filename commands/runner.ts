@@ -1,4 +1,4 @@
-// Lines run as commands against the state file (contract §9.1, §9.11). A command declares whether
+// Lines run as commands against the state file (README, "State file": Writing). A command declares whether
 // it may write before it loads (Session.open); the lines run in a row share that command until
 // the caller has to wait (for input, for a person), where settle() writes what they reached and
 // unlocks. A batch from a regular file is one command; `-batch -` settles before each wait for

@@ -1,4 +1,4 @@
-// An invocation's hold on the state file (contract §9.1). Every command declares first whether it
+// An invocation's hold on the state file (README, "State file": Writing, Locking). Every command declares first whether it
 // may write; `open()` takes the lock for a writer before anything is read, and the kernel can only
 // be loaded through the Hold that open() returns, so no path can load a copy and lock afterwards.
 // A Hold loads once (the implicit seed boot when there is no file yet) and writes at most once, at
@@ -32,7 +32,7 @@ interface Core {
   readonly path: string;
   readonly tracer: Tracer;
   readonly seedBoot: SeedBoot;
-  /** A command of this invocation booted implicitly: from then on the kernel exists (§9.6). */
+  /** A command of this invocation booted implicitly: from then on the kernel exists, and `boot` is refused. */
   bootedImplicitly: boolean;
   /**
    * The reference `-n` took (setns() does get_net on the new namespace): a holder record with this
@@ -117,8 +117,8 @@ class Hold {
 
   /**
    * Reads the file, if there is one. Holders whose processes died are reaped here, before the
-   * command's own work (contract §9.3); that needs the lock, so a reader that finds any takes it
-   * and reads again.
+   * command's own work (README, process model); that needs the lock, so a reader that finds any
+   * takes it and reads again.
    */
   private async load(): Promise<Machine | undefined> {
     let state = readState(this.core.path);

@@ -1,4 +1,4 @@
-// `ipsim shell` (contract §7, §9.11): batch lines typed at a prompt, against the same state. Each
+// `ipsim shell` (README, "The shell"): batch lines typed at a prompt, against the same state. Each
 // line is a command of its own (lock, load, write, unlock), so other ipsim processes and `exec`
 // children run while the shell waits. main() loads this only for `shell`: readline and the history
 // file cost nothing to any other command.

@@ -1,5 +1,5 @@
-// `ipsim show`: the kernel's data structures (contract §4, §9.10) — gen, net, lists, ids — as the
-// walkthrough's figures on a terminal or a pipe, or as the contract's JSON documents with -j. The
+// `ipsim show`: the kernel's data structures — gen, net, lists, ids — as the walkthrough's figures
+// on a terminal or a pipe, or as the README's JSON documents with -j (README, `ipsim show …`). The
 // figures of gen, net and lists also come as Graphviz dot, Mermaid or SVG (--format).
 import type { Machine } from '../lib/machine.js';
 import { PROC_DYNAMIC_FIRST } from '../lib/proc_fs.js';

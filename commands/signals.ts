@@ -1,6 +1,7 @@
 // Signal policy. Between batch lines a signal is held until the running line has completed and
-// the state is written (contract §9.1); while a `netns exec` child runs, the wrapper ignores
-// SIGINT and SIGQUIT and passes the others on to the child (§9.2), like a shell waiting for it.
+// the state is written (README, "State file": Writing); while a `netns exec` child runs, the
+// wrapper ignores SIGINT and SIGQUIT and passes the others on to the child, like a shell waiting
+// for it (README, "ip netns compatibility", deviation 1).
 import type { ChildProcess } from 'node:child_process';
 
 /** Signal numbers, from node:os: loaded only on the paths that need one, not at every start. */

@@ -56,7 +56,7 @@ export interface NetnsName {
   serial: number;
 }
 
-/** A process started by `netns exec` that holds a reference on a namespace (contract §9.3). */
+/** A process that holds a reference on a namespace: a `netns exec` wrapper and its CMD, or `-n` (README, process model). */
 export interface Holder {
   wrapper_pid: number;
   wrapper_start: string;

@@ -1,5 +1,6 @@
 // The event log behind --trace: one event per kernel call, in call order, with its depth in the
-// call tree. Callback invocations and generic-data frees carry a "hook" (contract §6); an
+// call tree. Callback invocations and generic-data frees carry a "hook", with the fields the
+// README's "--trace" fixes for the tools that check them; an
 // assignment the source makes to a global (first_device) is an event with "assign" instead of args.
 import { errnoName } from './errno.js';
 
@@ -112,7 +113,7 @@ export interface TraceStyle {
 
 const PLAIN: TraceStyle = { fn: (t) => t, err: (t) => t };
 
-/** One line per call, two spaces of indent per depth (contract §9.9). */
+/** One line per call, two spaces of indent per depth, ` = ret` where there is one (README, "--trace"). */
 export function formatTraceLine(event: TraceEvent, style: TraceStyle = PLAIN): string {
   const indent = '  '.repeat(event.depth);
   const ret = (value: number | string): string => {
@@ -167,8 +168,9 @@ export function formatTrace(events: readonly TraceEvent[], style?: TraceStyle, t
 }
 
 /**
- * The -j document. With a table, every event without "hook" gains "src"; the hook events keep the
- * contract's exact fields, so their callbacks' locations follow the trace as "callback_src".
+ * The -j document. With a table, every event without "hook" gains "src"; the hook events keep
+ * exactly the fields README's "--trace" fixes, so their callbacks' locations follow the trace as
+ * "callback_src".
  */
 export function traceDocument(events: TraceEvent[], table?: SourceTable): { trace: (TraceEvent & { src?: string })[]; callback_src?: Record<string, string> } {
   if (!table) return { trace: events };

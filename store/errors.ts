@@ -1,4 +1,4 @@
-// The one error of the store: a file that cannot be used (contract §8). The environment refused
+// The one error of the store: a file that cannot be used (README, "State file": Environment errors). The environment refused
 // something (a full or read-only filesystem, a permission, a directory where a file belongs...):
 // one line naming the path and the reason, exit 1, and the state left as it was. Exit 70 stays for
 // bugs, so only errors that carry an errno code become a StateFileError.

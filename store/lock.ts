@@ -1,4 +1,4 @@
-// The state file's lock (contract §8, §9.1): `${state}.lock` beside the state's resolved path (so
+// The state file's lock (README, "State file": Locking): `${state}.lock` beside the state's resolved path (so
 // writers through a symlink and through its target take the same lock), holding
 // `pid starttime nonce\n`.
 //

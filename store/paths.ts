@@ -1,4 +1,4 @@
-// Where the state lives (contract §1), the files beside it (its lock, its journal §9.8, the
+// Where the state lives (README, "State file"), the files beside it (its lock, its journal, the
 // temporary files of writers), and the file a symlinked state really is.
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
@@ -6,7 +6,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { errnoCode, errnoError, fsFailure, StateFileError } from './errors.js';
 import { selfIdentity } from './procfs.js';
 
-/** --state FILE, else $IPSIM_STATE, else $XDG_STATE_HOME/ipsim/state.json (contract §1). */
+/** --state FILE, else $IPSIM_STATE, else $XDG_STATE_HOME/ipsim/state.json. */
 export function statePath(option: string | undefined, env: NodeJS.ProcessEnv): string {
   if (option !== undefined) return resolve(option);
   if (env.IPSIM_STATE) return resolve(env.IPSIM_STATE);
@@ -126,7 +126,7 @@ export function historyPath(path: string): string {
   return `${resolveState(path)}.history`;
 }
 
-/** The lock of the state file (contract §9.1), beside the resolved file. */
+/** The lock of the state file, beside the resolved file. */
 export function lockPath(resolved: string): string {
   return `${resolved}.lock`;
 }

@@ -1,6 +1,6 @@
 // Process identity from /proc (Linux only). A process is identified by its pid together with
 // its start time (field 22 of /proc/PID/stat, clock ticks since boot), so that a reused pid is
-// never mistaken for the process that was recorded (contract §9.3).
+// never mistaken for the process that was recorded (README, "ip netns compatibility": process model).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 
 export interface ProcStat {
@@ -56,8 +56,9 @@ export function selfIdentity(): { pid: number; startTime: string } {
 
 /**
  * True when /proc/PID/stat exists, its start time equals startTime and the process has not exited:
- * a zombie (Z, exited but not yet reaped by its parent) or a dying task (X) is not alive (contract
- * §9.1), since a parent that never reaps would otherwise keep its lock or its holders forever.
+ * a zombie (Z, exited but not yet reaped by its parent) or a dying task (X) is not alive (README,
+ * "State file": Locking), since a parent that never reaps would otherwise keep its lock or its
+ * holders forever.
  */
 export function isAlive(pid: number, startTime: string): boolean {
   const stat = procStat(pid);

@@ -1,4 +1,4 @@
-// Writing the state (contract §8, §9.8), under the lock: the snapshot replaces the state file
+// Writing the state (README, "State file": Atomic, Journal), under the lock: the snapshot replaces the state file
 // atomically, then the name events are appended to the journal that `netns monitor` follows.
 //
 // - Every byte or nothing: a file is written to a temp beside it, each write's count checked (a
@@ -197,7 +197,7 @@ export function writeState(path: string, state: KernelState, events: readonly Na
     throw fsFailure(err, file, action);
   }
   try {
-    // After the rename (contract §9.8): a monitor's reader that reacts to an event finds the state.
+    // After the rename: a monitor's reader that reacts to an event finds the state.
     appendJournal(file, events);
   } catch (err) {
     // Put the old state back (or none, if there was none): the command failed as a whole.

@@ -20,7 +20,7 @@ export interface Attached {
 }
 
 /**
- * Prompts need a person at both ends: stdin and stdout terminals (contract §9.10). Spinners also
+ * Prompts need a person at both ends: stdin and stdout terminals (README, "At a terminal"). Spinners also
  * need stderr, where they draw. Figures and tables fit the terminal's width only on a terminal: in
  * a pipe they keep the fixed layout the golden files have.
  */
@@ -35,7 +35,7 @@ export function interactivity(a: Attached): { interactive: boolean; spinners: bo
 
 /**
  * --color=always colours even a pipe, never never; auto (the default) only a terminal with NO_COLOR
- * unset and TERM not dumb (contract §9.10). Library auto-detection is never consulted: cli-table3
+ * unset and TERM not dumb (README, "Global options"). Library auto-detection is never consulted: cli-table3
  * and ora would print escape codes into pipes.
  */
 export function colorEnabled(when: ColorWhen | undefined, term: Terminal): boolean {
