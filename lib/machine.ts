@@ -21,7 +21,7 @@ export type OpsSpec = Omit<PernetOps, 'kind' | 'id'> & { id: boolean };
 const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export class Machine {
-  readonly kernel: Kernel;
+  private readonly kernel: Kernel;
   readonly work: EngineWork = newWork();
   /** Set by every change, so a command that changed nothing writes nothing. */
   dirty = false;
