@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { update as updateSnapshotCheck } from './scripts/snapshot-check.mjs';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const dist = join(root, 'dist');
@@ -55,6 +56,10 @@ const common = {
   logLevel: 'warning',
   minify: true,
 };
+
+// The state file's check, compiled from its valibot schema (scripts/snapshot-check.mjs): rewritten
+// here when the schema changed, so a bundle never holds a check that is not the schema's.
+if (await updateSnapshotCheck()) console.log('build: store/snapshot_check.ts rewritten from store/snapshot_schema.ts');
 
 rmSync(dist, { recursive: true, force: true });
 for (const [name, file] of SEPARATE) {

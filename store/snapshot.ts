@@ -1,94 +1,14 @@
 // The state file's format: one versioned JSON document holding the emulated kernel. Loading checks
-// its shape (valibot) and then the kernel's own invariants, so a hand-edited or foreign file is
-// reported instead of being run into a corrupt kernel.
+// its shape (store/snapshot_schema.ts, through the check compiled from it) and then the kernel's
+// own invariants, so a hand-edited or foreign file is reported instead of being run into a corrupt
+// kernel.
+import { isAscii, isUtf8 } from 'node:buffer';
 import * as v from 'valibot';
-import { INITIAL_NET_GEN_PTRS, MAX_NET_GEN_PTRS } from '../lib/generic.js';
-import { IDA_MAX_ID } from '../lib/idr.js';
-import { isValidNetnsName, MAX_PROC_RESERVE, NET_NS_CALLBACKS, NET_NS_OPS } from '../lib/net_namespace.js';
-import { PROC_DYNAMIC_FIRST, PROC_MAX_INDEX } from '../lib/proc_fs.js';
+import { NET_NS_CALLBACKS, NET_NS_OPS } from '../lib/net_namespace.js';
+import { PROC_DYNAMIC_FIRST } from '../lib/proc_fs.js';
 import type { KernelState } from '../lib/state.js';
-
-export const STATE_FORMAT = 'ipsim-state';
-export const STATE_VERSION = 1;
-
-/** PID_MAX_LIMIT (include/linux/threads.h, 64-bit): every pid is below it. */
-const PID_MAX_LIMIT = 4 * 1024 * 1024;
-
-/** In a u-mode regex a surrogate pair is one code point, so only a lone surrogate matches. */
-const LONE_SURROGATE = /\p{Cs}/u;
-
-const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
-const text = v.pipe(
-  v.string(),
-  v.check((s) => !LONE_SURROGATE.test(s), 'not valid Unicode (a lone surrogate)'),
-);
-const identifier = v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a C identifier'));
-const callback = v.nullable(identifier);
-const selector = v.pipe(
-  text,
-  v.check((s) => s === '*' || isValidNetnsName(s), 'invalid namespace selector'),
-);
-const pid = v.pipe(count, v.maxValue(PID_MAX_LIMIT - 1));
-/** Field 22 of /proc/PID/stat, or empty when it could not be read. */
-const startTime = v.pipe(v.string(), v.regex(/^[0-9]*$/, 'must be a /proc start time'));
-
-const opsSchema = v.strictObject({
-  name: identifier,
-  kind: v.picklist(['subsys', 'device']),
-  id: v.nullable(v.pipe(count, v.minValue(1), v.maxValue(IDA_MAX_ID))),
-  size: count,
-  init: callback,
-  exit: callback,
-  exit_batch: callback,
-  fail_init: v.array(v.strictObject({ net: selector, errno: v.pipe(count, v.minValue(1), v.maxValue(4095)) })),
-  fail_alloc: v.array(selector),
-});
-
-const netSchema = v.strictObject({
-  serial: count,
-  proc_inum: v.nullable(v.pipe(count, v.minValue(PROC_DYNAMIC_FIRST), v.maxValue(PROC_DYNAMIC_FIRST + PROC_MAX_INDEX))),
-  count,
-  passive: count,
-  dev_base_seq: v.literal(1),
-  user_ns: v.literal('init_user_ns'),
-  loopback_dev: v.nullable(v.literal('lo')),
-  gen: v.strictObject({
-    len: v.pipe(count, v.minValue(INITIAL_NET_GEN_PTRS), v.maxValue(MAX_NET_GEN_PTRS)),
-    slots: v.array(
-      v.strictObject({ index: count, ops: identifier, size: v.pipe(count, v.minValue(1)), state: v.picklist(['data', 'stale']) }),
-    ),
-  }),
-  nsids: v.array(v.strictObject({ nsid: v.pipe(count, v.maxValue(0x7fffffff)), peer: count })),
-});
-
-const kernelSchema = v.strictObject({
-  boot_id: v.pipe(text, v.minLength(1)),
-  next_serial: v.pipe(count, v.minValue(1)),
-  initialized: v.boolean(),
-  max_gen_ptrs: v.pipe(count, v.minValue(INITIAL_NET_GEN_PTRS), v.maxValue(IDA_MAX_ID)),
-  proc_reserved: v.pipe(count, v.maxValue(MAX_PROC_RESERVE)),
-  first_device: v.nullable(identifier),
-  pernet_list: v.array(opsSchema),
-  net_namespace_list: v.array(netSchema),
-  names: v.array(v.strictObject({ name: v.pipe(text, v.check(isValidNetnsName, 'invalid netns name')), serial: count })),
-  holders: v.array(
-    v.strictObject({
-      wrapper_pid: v.pipe(pid, v.minValue(1)),
-      wrapper_start: startTime,
-      // 0 while CMD is being started (the wrapper's liveness stands for it).
-      cmd_pid: pid,
-      cmd_start: startTime,
-      boot_id: text,
-      serial: count,
-    }),
-  ),
-});
-
-const documentSchema = v.strictObject({
-  format: v.literal(STATE_FORMAT),
-  version: v.literal(STATE_VERSION),
-  kernel: kernelSchema,
-});
+import { isStateDocument } from './snapshot_check.js';
+import { documentSchema, STATE_FORMAT, STATE_VERSION } from './snapshot_schema.js';
 
 /** What to do with a state file this ipsim cannot use: it is never overwritten, so the user decides. */
 const WAY_OUT = ' (keep a copy, then run "ipsim reset")';
@@ -110,17 +30,38 @@ export function encodeSnapshot(state: KernelState): string {
   return `${JSON.stringify({ format: STATE_FORMAT, version: STATE_VERSION, kernel: state })}\n`;
 }
 
-/** Fatal, so that invalid UTF-8 is refused rather than read as U+FFFD and written back changed; a BOM is kept, so JSON.parse refuses it. */
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/**
+ * The file's text. Invalid UTF-8 is refused rather than read as U+FFFD and written back changed;
+ * a BOM is kept, so JSON.parse refuses it. ASCII, what ipsim writes unless a name is not, becomes
+ * a one-byte string without decoding (the cheapest string V8 makes, and JSON.parse's fastest).
+ */
+function utf8Text(bytes: Uint8Array): string {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (isAscii(buf)) return buf.toString('latin1');
+  // isUtf8 validates as a fatal TextDecoder does (simdutf), without its copy.
+  if (!isUtf8(buf)) throw new SnapshotError('not valid UTF-8');
+  return buf.toString('utf8');
+}
+
+/**
+ * The document's kernel, once it passes the schema. The compiled check decides without
+ * allocating; only on a refusal does valibot run, for the message naming the first issue.
+ */
+function schemaChecked(doc: object): KernelState {
+  if (isStateDocument(doc)) return (doc as { kernel: KernelState }).kernel;
+  const parsed = v.safeParse(documentSchema(), doc);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const path = v.getDotPath(issue);
+    throw new SnapshotError(path ? `${path}: ${issue.message}` : issue.message);
+  }
+  // Unreachable while the compiled check is valibot's decision (test/property.test.ts).
+  return parsed.output.kernel as KernelState;
+}
 
 /** Decodes and checks a state file's bytes; throws SnapshotError saying what is wrong. */
 export function decodeSnapshot(bytes: Uint8Array): KernelState {
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    throw new SnapshotError('not valid UTF-8');
-  }
+  const text = utf8Text(bytes);
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -133,13 +74,7 @@ export function decodeSnapshot(bytes: Uint8Array): KernelState {
   if (!('version' in doc) || doc.version !== STATE_VERSION) {
     throw new SnapshotError(`unknown format version ${JSON.stringify('version' in doc ? doc.version : null)} (this ipsim reads version ${STATE_VERSION})`);
   }
-  const parsed = v.safeParse(documentSchema, doc);
-  if (!parsed.success) {
-    const issue = parsed.issues[0];
-    const path = v.getDotPath(issue);
-    throw new SnapshotError(path ? `${path}: ${issue.message}` : issue.message);
-  }
-  const state = parsed.output.kernel as KernelState;
+  const state = schemaChecked(doc);
   const problem = inconsistency(state);
   if (problem) throw new SnapshotError(`inconsistent: ${problem}`);
   return state;
