@@ -6,7 +6,7 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import * as v from 'valibot';
 import { NET_NS_CALLBACKS, NET_NS_OPS } from '../lib/net_namespace.js';
 import { PROC_DYNAMIC_FIRST } from '../lib/proc_fs.js';
-import type { KernelState } from '../lib/state.js';
+import type { KernelState, Net } from '../lib/state.js';
 import { isStateDocument } from './snapshot_check.js';
 import { documentSchema, STATE_FORMAT, STATE_VERSION } from './snapshot_schema.js';
 
@@ -90,54 +90,95 @@ export function assertConsistent(state: KernelState): void {
 }
 
 /**
- * The invariants every command keeps, checked in one pass over each list (no check is quadratic);
- * the first one broken, or undefined. Shapes and bounds are the schema's.
+ * The invariants every command keeps, checked in one pass over each list (no check is quadratic,
+ * and a valid state allocates no more than the names' set and one count per namespace); the first
+ * one broken, or undefined. Shapes and bounds are the schema's.
  */
 export function inconsistency(s: KernelState): string | undefined {
-  const serials = new Set<number>();
-  return netsProblem(s, serials) ?? opsProblem(s) ?? perNetProblem(s) ?? refsProblem(s, serials);
+  return netsProblem(s) ?? opsProblem(s) ?? perNetProblem(s) ?? refsProblem(s);
 }
 
 const netAt = (i: number) => `net_namespace_list[${i}]`;
 
-/** Serials, inode numbers, nsids: struct net on its own and against the others; fills serials. */
-function netsProblem(s: KernelState, serials: Set<number>): string | undefined {
+/**
+ * The index of the namespace with this serial in a list netsProblem found strictly ascending, or
+ * -1: `hint` first (references mostly come in list order), else a binary search.
+ */
+function indexOfSerial(nets: readonly Net[], serial: number, hint: number): number {
+  if (hint < nets.length && nets[hint]!.serial === serial) return hint;
+  let lo = 0;
+  let hi = nets.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = nets[mid]!.serial;
+    if (at === serial) return mid;
+    if (at < serial) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** The proc inode numbers of nets[0..end): a set only once they stop ascending. */
+function inumsBefore(nets: readonly Net[], end: number): Set<number> {
+  const inums = new Set<number>();
+  for (let i = 0; i < end; i += 1) {
+    const inum = nets[i]!.proc_inum;
+    if (inum !== null) inums.add(inum);
+  }
+  return inums;
+}
+
+/** Serials, inode numbers, nsids: struct net on its own and against the others. */
+function netsProblem(s: KernelState): string | undefined {
   const nets = s.net_namespace_list;
   if (s.initialized !== (nets.length > 0)) return `initialized is ${s.initialized} but net_namespace_list has ${nets.length} namespaces`;
-  const inums = new Set<number>();
+  // The proc IDA hands out the lowest free number, so inode numbers ascend until one is reused:
+  // while they do, none can repeat, and no set is needed.
+  let inums: Set<number> | undefined;
+  let lastInum = -1;
   let lastSerial = -1;
   for (let i = 0; i < nets.length; i += 1) {
     const net = nets[i]!;
     // net_alloc hands out serials in order and copy_net_ns appends: the list is ascending.
     if (net.serial <= lastSerial) return `${netAt(i)}: serial ${net.serial} is not above the previous namespace's ${lastSerial}`;
     lastSerial = net.serial;
-    serials.add(net.serial);
     if (net.serial >= s.next_serial) return `${netAt(i)}: serial ${net.serial} is not below next_serial ${s.next_serial}`;
     if ((net.serial === 0) !== (i === 0)) return `${netAt(i)}: init_net (serial 0) must be first`;
-    if (net.proc_inum !== null) {
-      if (inums.has(net.proc_inum)) return `${netAt(i)}: proc_inum ${net.proc_inum} appears twice`;
-      if (net.proc_inum - PROC_DYNAMIC_FIRST < s.proc_reserved) return `${netAt(i)}: proc_inum ${net.proc_inum} is a reserved index`;
-      inums.add(net.proc_inum);
+    const inum = net.proc_inum;
+    if (inum !== null) {
+      if (inums === undefined && inum > lastInum) {
+        lastInum = inum;
+      } else {
+        inums ??= inumsBefore(nets, i);
+        if (inums.has(inum)) return `${netAt(i)}: proc_inum ${inum} appears twice`;
+        inums.add(inum);
+      }
+      if (inum - PROC_DYNAMIC_FIRST < s.proc_reserved) return `${netAt(i)}: proc_inum ${inum} is a reserved index`;
     }
     if (net.passive !== 1) return `${netAt(i)}: passive is ${net.passive}, expected 1`;
-    if (net.gen.len > s.max_gen_ptrs) return `${netAt(i)}: gen.len ${net.gen.len} exceeds max_gen_ptrs ${s.max_gen_ptrs}`;
+    const gen = net.gen;
+    if (gen.len > s.max_gen_ptrs) return `${netAt(i)}: gen.len ${gen.len} exceeds max_gen_ptrs ${s.max_gen_ptrs}`;
     let last = -1;
-    for (const slot of net.gen.slots) {
-      if (slot.index <= last || slot.index >= net.gen.len) return `${netAt(i)}: gen slot ${slot.index} out of order or beyond len ${net.gen.len}`;
+    for (let j = 0; j < gen.slots.length; j += 1) {
+      const slot = gen.slots[j]!;
+      if (slot.index <= last || slot.index >= gen.len) return `${netAt(i)}: gen slot ${slot.index} out of order or beyond len ${gen.len}`;
       last = slot.index;
     }
     let lastNsid = -1;
-    for (const entry of net.nsids) {
+    for (let j = 0; j < net.nsids.length; j += 1) {
+      const entry = net.nsids[j]!;
       if (entry.nsid <= lastNsid) return `${netAt(i)}: nsids not strictly ascending`;
       lastNsid = entry.nsid;
     }
   }
+  // The serials ascend now: a peer is looked up by binary search.
   for (let i = 0; i < nets.length; i += 1) {
     const nsids = nets[i]!.nsids;
     if (nsids.length === 0) continue;
     const peers = new Set<number>();
-    for (const entry of nsids) {
-      if (!serials.has(entry.peer)) return `${netAt(i)}: nsid ${entry.nsid} names a namespace that does not exist`;
+    for (let j = 0; j < nsids.length; j += 1) {
+      const entry = nsids[j]!;
+      if (indexOfSerial(nets, entry.peer, 0) < 0) return `${netAt(i)}: nsid ${entry.nsid} names a namespace that does not exist`;
       if (peers.has(entry.peer)) return `${netAt(i)}: two nsids for one peer`;
       peers.add(entry.peer);
     }
@@ -202,7 +243,9 @@ function perNetProblem(s: KernelState): string | undefined {
     }
     if (loopback && net.loopback_dev === null) return `${netAt(i)}: loopback_net_init is registered, yet loopback_dev is NULL`;
     let data = 0;
-    for (const slot of net.gen.slots) {
+    const slots = net.gen.slots;
+    for (let j = 0; j < slots.length; j += 1) {
+      const slot = slots[j]!;
       if (slot.state !== 'data') continue;
       const owner = byId.get(slot.index + 1);
       if (!owner || owner.name !== slot.ops) return `${netAt(i)}: ptr[${slot.index}] holds live data of ${slot.ops}, which does not own generic id ${slot.index + 1}`;
@@ -218,25 +261,29 @@ function perNetProblem(s: KernelState): string | undefined {
 }
 
 /** Names and holders are the references: count is exactly them (init_net has one more). */
-function refsProblem(s: KernelState, serials: ReadonlySet<number>): string | undefined {
-  const refs = new Map<number, number>();
+function refsProblem(s: KernelState): string | undefined {
+  const nets = s.net_namespace_list;
+  // References per namespace, by its index in the list (netsProblem found the serials ascending).
+  const refs = new Uint32Array(nets.length);
   const names = new Set<string>();
+  let hint = 0;
   for (let i = 0; i < s.names.length; i += 1) {
     const entry = s.names[i]!;
     if (names.has(entry.name)) return `names[${i}]: "${entry.name}" appears twice`;
     names.add(entry.name);
-    if (!serials.has(entry.serial)) return `names[${i}]: "${entry.name}" is bound to a namespace that does not exist`;
-    refs.set(entry.serial, (refs.get(entry.serial) ?? 0) + 1);
+    const at = indexOfSerial(nets, entry.serial, hint);
+    if (at < 0) return `names[${i}]: "${entry.name}" is bound to a namespace that does not exist`;
+    refs[at]! += 1;
+    hint = at + 1;
   }
   for (let i = 0; i < s.holders.length; i += 1) {
-    const holder = s.holders[i]!;
-    if (!serials.has(holder.serial)) return `holders[${i}]: holds a namespace that does not exist`;
-    refs.set(holder.serial, (refs.get(holder.serial) ?? 0) + 1);
+    const at = indexOfSerial(nets, s.holders[i]!.serial, 0);
+    if (at < 0) return `holders[${i}]: holds a namespace that does not exist`;
+    refs[at]! += 1;
   }
-  const nets = s.net_namespace_list;
   for (let i = 0; i < nets.length; i += 1) {
     const net = nets[i]!;
-    const expected = (refs.get(net.serial) ?? 0) + (net.serial === 0 ? 1 : 0);
+    const expected = refs[i]! + (net.serial === 0 ? 1 : 0);
     if (net.count !== expected) return `${netAt(i)}: count is ${net.count}, expected ${expected} (names and holders)`;
     if (expected === 0) return `${netAt(i)}: no name or process holds it, yet cleanup_net has not removed it`;
   }
