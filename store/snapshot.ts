@@ -1,96 +1,14 @@
 // The state file's format: one versioned JSON document holding the emulated kernel. Loading checks
-// its shape (valibot) and then the kernel's own invariants, so a hand-edited or foreign file is
-// reported instead of being run into a corrupt kernel.
+// its shape (store/snapshot_schema.ts, through the check compiled from it) and then the kernel's
+// own invariants, so a hand-edited or foreign file is reported instead of being run into a corrupt
+// kernel.
+import { isAscii, isUtf8 } from 'node:buffer';
 import * as v from 'valibot';
-import { INITIAL_NET_GEN_PTRS, MAX_NET_GEN_PTRS } from '../lib/generic.js';
-import { IDA_MAX_ID } from '../lib/idr.js';
-import { MAX_PROC_RESERVE } from '../lib/allocators.js';
 import { NET_NS_CALLBACKS, NET_NS_OPS } from '../lib/net_namespace.js';
-import { PROC_DYNAMIC_FIRST, PROC_MAX_INDEX } from '../lib/proc_fs.js';
-import { isValidNetnsName } from '../lib/run_netns.js';
-import type { KernelState } from '../lib/state.js';
-
-export const STATE_FORMAT = 'ipsim-state';
-export const STATE_VERSION = 1;
-
-/** PID_MAX_LIMIT (include/linux/threads.h, 64-bit): every pid is below it. */
-const PID_MAX_LIMIT = 4 * 1024 * 1024;
-
-/** In a u-mode regex a surrogate pair is one code point, so only a lone surrogate matches. */
-const LONE_SURROGATE = /\p{Cs}/u;
-
-const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
-const text = v.pipe(
-  v.string(),
-  v.check((s) => !LONE_SURROGATE.test(s), 'not valid Unicode (a lone surrogate)'),
-);
-const identifier = v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a C identifier'));
-const callback = v.nullable(identifier);
-const selector = v.pipe(
-  text,
-  v.check((s) => s === '*' || isValidNetnsName(s), 'invalid namespace selector'),
-);
-const pid = v.pipe(count, v.maxValue(PID_MAX_LIMIT - 1));
-/** Field 22 of /proc/PID/stat, or empty when it could not be read. */
-const startTime = v.pipe(v.string(), v.regex(/^[0-9]*$/, 'must be a /proc start time'));
-
-const opsSchema = v.strictObject({
-  name: identifier,
-  kind: v.picklist(['subsys', 'device']),
-  id: v.nullable(v.pipe(count, v.minValue(1), v.maxValue(IDA_MAX_ID))),
-  size: count,
-  init: callback,
-  exit: callback,
-  exit_batch: callback,
-  fail_init: v.array(v.strictObject({ net: selector, errno: v.pipe(count, v.minValue(1), v.maxValue(4095)) })),
-  fail_alloc: v.array(selector),
-});
-
-const netSchema = v.strictObject({
-  serial: count,
-  proc_inum: v.nullable(v.pipe(count, v.minValue(PROC_DYNAMIC_FIRST), v.maxValue(PROC_DYNAMIC_FIRST + PROC_MAX_INDEX))),
-  count,
-  passive: count,
-  dev_base_seq: v.literal(1),
-  user_ns: v.literal('init_user_ns'),
-  loopback_dev: v.nullable(v.literal('lo')),
-  gen: v.strictObject({
-    len: v.pipe(count, v.minValue(INITIAL_NET_GEN_PTRS), v.maxValue(MAX_NET_GEN_PTRS)),
-    slots: v.array(
-      v.strictObject({ index: count, ops: identifier, size: v.pipe(count, v.minValue(1)), state: v.picklist(['data', 'stale']) }),
-    ),
-  }),
-  nsids: v.array(v.strictObject({ nsid: v.pipe(count, v.maxValue(0x7fffffff)), peer: count })),
-});
-
-const kernelSchema = v.strictObject({
-  boot_id: v.pipe(text, v.minLength(1)),
-  next_serial: v.pipe(count, v.minValue(1)),
-  initialized: v.boolean(),
-  max_gen_ptrs: v.pipe(count, v.minValue(INITIAL_NET_GEN_PTRS), v.maxValue(IDA_MAX_ID)),
-  proc_reserved: v.pipe(count, v.maxValue(MAX_PROC_RESERVE)),
-  first_device: v.nullable(identifier),
-  pernet_list: v.array(opsSchema),
-  net_namespace_list: v.array(netSchema),
-  names: v.array(v.strictObject({ name: v.pipe(text, v.check(isValidNetnsName, 'invalid netns name')), serial: count })),
-  holders: v.array(
-    v.strictObject({
-      wrapper_pid: v.pipe(pid, v.minValue(1)),
-      wrapper_start: startTime,
-      // 0 while CMD is being started (the wrapper's liveness stands for it).
-      cmd_pid: pid,
-      cmd_start: startTime,
-      boot_id: text,
-      serial: count,
-    }),
-  ),
-});
-
-const documentSchema = v.strictObject({
-  format: v.literal(STATE_FORMAT),
-  version: v.literal(STATE_VERSION),
-  kernel: kernelSchema,
-});
+import { PROC_DYNAMIC_FIRST } from '../lib/proc_fs.js';
+import type { KernelState, Net } from '../lib/state.js';
+import { isStateDocument } from './snapshot_check.js';
+import { documentSchema, STATE_FORMAT, STATE_VERSION } from './snapshot_schema.js';
 
 /** What to do with a state file this ipsim cannot use: it is never overwritten, so the user decides. */
 const WAY_OUT = ' (keep a copy, then run "ipsim reset")';
@@ -112,17 +30,38 @@ export function encodeSnapshot(state: KernelState): string {
   return `${JSON.stringify({ format: STATE_FORMAT, version: STATE_VERSION, kernel: state })}\n`;
 }
 
-/** Fatal, so that invalid UTF-8 is refused rather than read as U+FFFD and written back changed; a BOM is kept, so JSON.parse refuses it. */
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/**
+ * The file's text. Invalid UTF-8 is refused rather than read as U+FFFD and written back changed;
+ * a BOM is kept, so JSON.parse refuses it. ASCII, what ipsim writes unless a name is not, becomes
+ * a one-byte string without decoding (the cheapest string V8 makes, and JSON.parse's fastest).
+ */
+function utf8Text(bytes: Uint8Array): string {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (isAscii(buf)) return buf.toString('latin1');
+  // isUtf8 validates as a fatal TextDecoder does (simdutf), without its copy.
+  if (!isUtf8(buf)) throw new SnapshotError('not valid UTF-8');
+  return buf.toString('utf8');
+}
+
+/**
+ * The document's kernel, once it passes the schema. The compiled check decides without
+ * allocating; only on a refusal does valibot run, for the message naming the first issue.
+ */
+function schemaChecked(doc: object): KernelState {
+  if (isStateDocument(doc)) return (doc as { kernel: KernelState }).kernel;
+  const parsed = v.safeParse(documentSchema(), doc);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const path = v.getDotPath(issue);
+    throw new SnapshotError(path ? `${path}: ${issue.message}` : issue.message);
+  }
+  // Unreachable while the compiled check is valibot's decision (test/property.test.ts).
+  return parsed.output.kernel as KernelState;
+}
 
 /** Decodes and checks a state file's bytes; throws SnapshotError saying what is wrong. */
 export function decodeSnapshot(bytes: Uint8Array): KernelState {
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    throw new SnapshotError('not valid UTF-8');
-  }
+  const text = utf8Text(bytes);
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -135,13 +74,7 @@ export function decodeSnapshot(bytes: Uint8Array): KernelState {
   if (!('version' in doc) || doc.version !== STATE_VERSION) {
     throw new SnapshotError(`unknown format version ${JSON.stringify('version' in doc ? doc.version : null)} (this ipsim reads version ${STATE_VERSION})`);
   }
-  const parsed = v.safeParse(documentSchema, doc);
-  if (!parsed.success) {
-    const issue = parsed.issues[0];
-    const path = v.getDotPath(issue);
-    throw new SnapshotError(path ? `${path}: ${issue.message}` : issue.message);
-  }
-  const state = parsed.output.kernel as KernelState;
+  const state = schemaChecked(doc);
   const problem = inconsistency(state);
   if (problem) throw new SnapshotError(`inconsistent: ${problem}`);
   return state;
@@ -157,54 +90,95 @@ export function assertConsistent(state: KernelState): void {
 }
 
 /**
- * The invariants every command keeps, checked in one pass over each list (no check is quadratic);
- * the first one broken, or undefined. Shapes and bounds are the schema's.
+ * The invariants every command keeps, checked in one pass over each list (no check is quadratic,
+ * and a valid state allocates no more than the names' set and one count per namespace); the first
+ * one broken, or undefined. Shapes and bounds are the schema's.
  */
 export function inconsistency(s: KernelState): string | undefined {
-  const serials = new Set<number>();
-  return netsProblem(s, serials) ?? opsProblem(s) ?? perNetProblem(s) ?? refsProblem(s, serials);
+  return netsProblem(s) ?? opsProblem(s) ?? perNetProblem(s) ?? refsProblem(s);
 }
 
 const netAt = (i: number) => `net_namespace_list[${i}]`;
 
-/** Serials, inode numbers, nsids: struct net on its own and against the others; fills serials. */
-function netsProblem(s: KernelState, serials: Set<number>): string | undefined {
+/**
+ * The index of the namespace with this serial in a list netsProblem found strictly ascending, or
+ * -1: `hint` first (references mostly come in list order), else a binary search.
+ */
+function indexOfSerial(nets: readonly Net[], serial: number, hint: number): number {
+  if (hint < nets.length && nets[hint]!.serial === serial) return hint;
+  let lo = 0;
+  let hi = nets.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = nets[mid]!.serial;
+    if (at === serial) return mid;
+    if (at < serial) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** The proc inode numbers of nets[0..end): a set only once they stop ascending. */
+function inumsBefore(nets: readonly Net[], end: number): Set<number> {
+  const inums = new Set<number>();
+  for (let i = 0; i < end; i += 1) {
+    const inum = nets[i]!.proc_inum;
+    if (inum !== null) inums.add(inum);
+  }
+  return inums;
+}
+
+/** Serials, inode numbers, nsids: struct net on its own and against the others. */
+function netsProblem(s: KernelState): string | undefined {
   const nets = s.net_namespace_list;
   if (s.initialized !== (nets.length > 0)) return `initialized is ${s.initialized} but net_namespace_list has ${nets.length} namespaces`;
-  const inums = new Set<number>();
+  // The proc IDA hands out the lowest free number, so inode numbers ascend until one is reused:
+  // while they do, none can repeat, and no set is needed.
+  let inums: Set<number> | undefined;
+  let lastInum = -1;
   let lastSerial = -1;
   for (let i = 0; i < nets.length; i += 1) {
     const net = nets[i]!;
     // net_alloc hands out serials in order and copy_net_ns appends: the list is ascending.
     if (net.serial <= lastSerial) return `${netAt(i)}: serial ${net.serial} is not above the previous namespace's ${lastSerial}`;
     lastSerial = net.serial;
-    serials.add(net.serial);
     if (net.serial >= s.next_serial) return `${netAt(i)}: serial ${net.serial} is not below next_serial ${s.next_serial}`;
     if ((net.serial === 0) !== (i === 0)) return `${netAt(i)}: init_net (serial 0) must be first`;
-    if (net.proc_inum !== null) {
-      if (inums.has(net.proc_inum)) return `${netAt(i)}: proc_inum ${net.proc_inum} appears twice`;
-      if (net.proc_inum - PROC_DYNAMIC_FIRST < s.proc_reserved) return `${netAt(i)}: proc_inum ${net.proc_inum} is a reserved index`;
-      inums.add(net.proc_inum);
+    const inum = net.proc_inum;
+    if (inum !== null) {
+      if (inums === undefined && inum > lastInum) {
+        lastInum = inum;
+      } else {
+        inums ??= inumsBefore(nets, i);
+        if (inums.has(inum)) return `${netAt(i)}: proc_inum ${inum} appears twice`;
+        inums.add(inum);
+      }
+      if (inum - PROC_DYNAMIC_FIRST < s.proc_reserved) return `${netAt(i)}: proc_inum ${inum} is a reserved index`;
     }
     if (net.passive !== 1) return `${netAt(i)}: passive is ${net.passive}, expected 1`;
-    if (net.gen.len > s.max_gen_ptrs) return `${netAt(i)}: gen.len ${net.gen.len} exceeds max_gen_ptrs ${s.max_gen_ptrs}`;
+    const gen = net.gen;
+    if (gen.len > s.max_gen_ptrs) return `${netAt(i)}: gen.len ${gen.len} exceeds max_gen_ptrs ${s.max_gen_ptrs}`;
     let last = -1;
-    for (const slot of net.gen.slots) {
-      if (slot.index <= last || slot.index >= net.gen.len) return `${netAt(i)}: gen slot ${slot.index} out of order or beyond len ${net.gen.len}`;
+    for (let j = 0; j < gen.slots.length; j += 1) {
+      const slot = gen.slots[j]!;
+      if (slot.index <= last || slot.index >= gen.len) return `${netAt(i)}: gen slot ${slot.index} out of order or beyond len ${gen.len}`;
       last = slot.index;
     }
     let lastNsid = -1;
-    for (const entry of net.nsids) {
+    for (let j = 0; j < net.nsids.length; j += 1) {
+      const entry = net.nsids[j]!;
       if (entry.nsid <= lastNsid) return `${netAt(i)}: nsids not strictly ascending`;
       lastNsid = entry.nsid;
     }
   }
+  // The serials ascend now: a peer is looked up by binary search.
   for (let i = 0; i < nets.length; i += 1) {
     const nsids = nets[i]!.nsids;
     if (nsids.length === 0) continue;
     const peers = new Set<number>();
-    for (const entry of nsids) {
-      if (!serials.has(entry.peer)) return `${netAt(i)}: nsid ${entry.nsid} names a namespace that does not exist`;
+    for (let j = 0; j < nsids.length; j += 1) {
+      const entry = nsids[j]!;
+      if (indexOfSerial(nets, entry.peer, 0) < 0) return `${netAt(i)}: nsid ${entry.nsid} names a namespace that does not exist`;
       if (peers.has(entry.peer)) return `${netAt(i)}: two nsids for one peer`;
       peers.add(entry.peer);
     }
@@ -269,7 +243,9 @@ function perNetProblem(s: KernelState): string | undefined {
     }
     if (loopback && net.loopback_dev === null) return `${netAt(i)}: loopback_net_init is registered, yet loopback_dev is NULL`;
     let data = 0;
-    for (const slot of net.gen.slots) {
+    const slots = net.gen.slots;
+    for (let j = 0; j < slots.length; j += 1) {
+      const slot = slots[j]!;
       if (slot.state !== 'data') continue;
       const owner = byId.get(slot.index + 1);
       if (!owner || owner.name !== slot.ops) return `${netAt(i)}: ptr[${slot.index}] holds live data of ${slot.ops}, which does not own generic id ${slot.index + 1}`;
@@ -285,25 +261,29 @@ function perNetProblem(s: KernelState): string | undefined {
 }
 
 /** Names and holders are the references: count is exactly them (init_net has one more). */
-function refsProblem(s: KernelState, serials: ReadonlySet<number>): string | undefined {
-  const refs = new Map<number, number>();
+function refsProblem(s: KernelState): string | undefined {
+  const nets = s.net_namespace_list;
+  // References per namespace, by its index in the list (netsProblem found the serials ascending).
+  const refs = new Uint32Array(nets.length);
   const names = new Set<string>();
+  let hint = 0;
   for (let i = 0; i < s.names.length; i += 1) {
     const entry = s.names[i]!;
     if (names.has(entry.name)) return `names[${i}]: "${entry.name}" appears twice`;
     names.add(entry.name);
-    if (!serials.has(entry.serial)) return `names[${i}]: "${entry.name}" is bound to a namespace that does not exist`;
-    refs.set(entry.serial, (refs.get(entry.serial) ?? 0) + 1);
+    const at = indexOfSerial(nets, entry.serial, hint);
+    if (at < 0) return `names[${i}]: "${entry.name}" is bound to a namespace that does not exist`;
+    refs[at]! += 1;
+    hint = at + 1;
   }
   for (let i = 0; i < s.holders.length; i += 1) {
-    const holder = s.holders[i]!;
-    if (!serials.has(holder.serial)) return `holders[${i}]: holds a namespace that does not exist`;
-    refs.set(holder.serial, (refs.get(holder.serial) ?? 0) + 1);
+    const at = indexOfSerial(nets, s.holders[i]!.serial, 0);
+    if (at < 0) return `holders[${i}]: holds a namespace that does not exist`;
+    refs[at]! += 1;
   }
-  const nets = s.net_namespace_list;
   for (let i = 0; i < nets.length; i += 1) {
     const net = nets[i]!;
-    const expected = (refs.get(net.serial) ?? 0) + (net.serial === 0 ? 1 : 0);
+    const expected = refs[i]! + (net.serial === 0 ? 1 : 0);
     if (net.count !== expected) return `${netAt(i)}: count is ${net.count}, expected ${expected} (names and holders)`;
     if (expected === 0) return `${netAt(i)}: no name or process holds it, yet cleanup_net has not removed it`;
   }

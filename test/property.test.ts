@@ -9,14 +9,25 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Machine } from '../lib/machine.js';
+import * as v from 'valibot';
 import { decodeSnapshot, encodeSnapshot, inconsistency, SnapshotError } from '../store/snapshot.js';
+import { isStateDocument } from '../store/snapshot_check.js';
+import { documentSchema } from '../store/snapshot_schema.js';
 import { cleanEnv, IPSIM, tempDir } from './helpers/cli.js';
 
 const SEED = Number(process.env.IPSIM_PROP_SEED ?? 20261205);
 const SCALE = Number(process.env.IPSIM_PROP_RUNS ?? 1);
 const runs = (n: number) => Math.max(1, Math.round(n * SCALE));
 /** Case counts (reported in the README's Guarantees): in-process decodes, then CLI runs. */
-const COUNTS = { decodeBytes: runs(1500), decodeEdits: runs(1000), cliCorrupt: runs(30), cliArgv: runs(35), cliReadOnly: runs(25) };
+const COUNTS = {
+  decodeBytes: runs(1500),
+  decodeEdits: runs(1000),
+  compiledCheck: runs(3000),
+  utf8: runs(3000),
+  cliCorrupt: runs(30),
+  cliArgv: runs(35),
+  cliReadOnly: runs(25),
+};
 /** A command that takes longer than this has hung: the slowest legitimate one here takes < 2 s. */
 const HANG_MS = 15000;
 
@@ -258,6 +269,114 @@ describe('a corrupted state is refused in one line or loaded', () => {
     // Some of the edited states must load and run, or only the refusal was tested.
     expect(ran).toBeGreaterThan(COUNTS.cliCorrupt / 10);
   });
+});
+
+// ---------------------------------------------------------------- the compiled check
+
+/** A key added to one object of the document: valibot's strictObject refuses every key it lacks. */
+const extraKey = fc.record({
+  at: fc.nat(),
+  key: fc.constantFrom('__proto__', 'toString', 'constructor', 'hasOwnProperty', 'valueOf', 'extra', '0', '', 'name', 'serial', 'kernel'),
+  value,
+});
+
+/** Semantic edits, and maybe a key added, as the text of a file. */
+const editedText = fc.tuple(fc.array(edit, { maxLength: 3 }), fc.option(extraKey, { nil: undefined })).map(([edits, extra]) => {
+  const doc = JSON.parse(base.toString('utf8'));
+  for (const e of edits) applyEdit(doc, e);
+  if (extra) {
+    const objects = [doc, ...paths(doc).map((p) => p.reduce((o, k) => o[k], doc))].filter((o) => o !== null && typeof o === 'object' && !Array.isArray(o));
+    // An own property, as JSON.parse makes one (an assignment to __proto__ would set the prototype).
+    Object.defineProperty(objects[extra.at % objects.length], extra.key, { value: extra.value, enumerable: true, writable: true, configurable: true });
+  }
+  return JSON.stringify(doc);
+});
+
+describe('the check compiled from the schema decides as valibot does', () => {
+  test(`on edited states with keys added (${COUNTS.compiledCheck} cases)`, () => {
+    const seen = { accepted: 0, refused: 0 };
+    fc.assert(
+      fc.property(editedText, (text) => {
+        const doc: unknown = JSON.parse(text);
+        const parsed = v.safeParse(documentSchema(), doc);
+        expect([text, isStateDocument(doc)]).toEqual([text, parsed.success]);
+        // What the loader keeps is the document itself: valibot's output of it, key for key.
+        if (parsed.success) expect(JSON.stringify(parsed.output)).toBe(text);
+        seen[parsed.success ? 'accepted' : 'refused'] += 1;
+      }),
+      { seed: SEED, numRuns: COUNTS.compiledCheck },
+    );
+    expect(seen.accepted).toBeGreaterThan(COUNTS.compiledCheck / 20);
+    expect(seen.refused).toBeGreaterThan(COUNTS.compiledCheck / 2);
+  });
+
+  test('on the values of every type at every place of the document', () => {
+    const doc = JSON.parse(base.toString('utf8'));
+    const samples: unknown[] = [0, 1, -1, 0.5, -0, 1e300, Number.MAX_SAFE_INTEGER + 1, 2 ** 31, null, true, '', 'x', 'lo', [], [{}], {}];
+    let refused = 0;
+    for (const path of paths(doc)) {
+      for (const sample of samples) {
+        const edited = JSON.parse(base.toString('utf8'));
+        const parent = path.slice(0, -1).reduce((o, k) => o[k], edited);
+        parent[path[path.length - 1]!] = structuredClone(sample);
+        const success = v.safeParse(documentSchema(), edited).success;
+        expect([path, sample, isStateDocument(edited)]).toEqual([path, sample, success]);
+        if (!success) refused += 1;
+      }
+    }
+    expect(refused).toBeGreaterThan(paths(doc).length);
+  });
+});
+
+/** What the loader did before: a fatal TextDecoder that keeps a BOM. */
+const reference = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const WAY_OUT = ' (keep a copy, then run "ipsim reset")';
+
+test(`the state's text is decoded as a fatal TextDecoder decodes it, or refused as it refuses it (${COUNTS.utf8} cases)`, () => {
+  const seen = { decoded: 0, refused: 0 };
+  const utf8 = fc.oneof(
+    fc.uint8Array({ maxLength: 12 }),
+    fc.string({ unit: 'binary', maxLength: 8 }).map((s) => new Uint8Array(Buffer.from(s, 'utf8'))),
+    fc.tuple(fc.string({ unit: 'binary', maxLength: 6 }), fc.nat(), fc.integer({ min: 0, max: 255 })).map(([s, at, byte]) => {
+      const b = new Uint8Array(Buffer.from(`\ufeff${s}`, 'utf8'));
+      b[at % b.length] = byte;
+      return b;
+    }),
+  );
+  fc.assert(
+    fc.property(utf8, (inner) => {
+      // The bytes as the kernel, a string: the schema's refusal quotes it, JSON.parse's the text it stops at.
+      const bytes = Buffer.concat([Buffer.from('{"format":"ipsim-state","version":1,"kernel":"'), inner, Buffer.from('"}')]);
+      let text: string | undefined;
+      try {
+        text = reference.decode(bytes);
+      } catch {
+        text = undefined;
+      }
+      let message = '';
+      try {
+        decodeSnapshot(bytes);
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      if (text === undefined) {
+        expect(message).toBe(`not valid UTF-8${WAY_OUT}`);
+        seen.refused += 1;
+      } else {
+        let reason: string;
+        try {
+          reason = `kernel: Invalid type: Expected Object but received "${JSON.parse(text).kernel}"`;
+        } catch (err) {
+          reason = `not JSON (${(err as Error).message})`;
+        }
+        expect(message).toBe(new SnapshotError(reason).message);
+        seen.decoded += 1;
+      }
+    }),
+    { seed: SEED, numRuns: COUNTS.utf8 },
+  );
+  expect(seen.decoded).toBeGreaterThan(COUNTS.utf8 / 10);
+  expect(seen.refused).toBeGreaterThan(COUNTS.utf8 / 10);
 });
 
 // ---------------------------------------------------------------- random argv

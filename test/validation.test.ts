@@ -3,6 +3,7 @@
 // kernel BUG; a refusal is one line that names the way out, and the file is left as it was. A
 // command never writes what the loader would refuse.
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KernelState } from '../lib/state.js';
@@ -180,6 +181,45 @@ describe('every cross-reference and model bound is checked', () => {
       (k) => (k.pernet_list.find((o) => o.name === 'g_ops')!.id = 14),
       'inconsistent: pernet_list[2]: generic id 14 exceeds max_gen_ptrs 13',
     ],
+    [
+      'a proc inode number twice, where they stop ascending',
+      (k) => (k.net_namespace_list[1]!.proc_inum = 4026531842),
+      'inconsistent: net_namespace_list[2]: proc_inum 4026531842 appears twice',
+    ],
+    [
+      'a proc inode number twice, after they stopped ascending',
+      // 4026531842, 4026531841 (no longer ascending), 4026531842.
+      (k) => (k.net_namespace_list[0]!.proc_inum = 4026531842),
+      'inconsistent: net_namespace_list[2]: proc_inum 4026531842 appears twice',
+    ],
+    [
+      'a name bound to a namespace that does not exist',
+      (k) => (k.names[1]!.serial = 7),
+      'inconsistent: names[1]: "red" is bound to a namespace that does not exist',
+    ],
+    [
+      'a holder of a namespace that does not exist',
+      (k) => k.holders.push({ wrapper_pid: 1, wrapper_start: '1', cmd_pid: 0, cmd_start: '', boot_id: k.boot_id, serial: 9 }),
+      'inconsistent: holders[0]: holds a namespace that does not exist',
+    ],
+    [
+      'an nsid for a namespace that does not exist',
+      (k) => (k.net_namespace_list[0]!.nsids = [{ nsid: 0, peer: 9 }]),
+      'inconsistent: net_namespace_list[0]: nsid 0 names a namespace that does not exist',
+    ],
+    [
+      'two nsids for one peer',
+      (k) => (k.net_namespace_list[0]!.nsids = [{ nsid: 0, peer: 1 }, { nsid: 1, peer: 1 }]),
+      'inconsistent: net_namespace_list[0]: two nsids for one peer',
+    ],
+    [
+      'a count that misses a name listed out of serial order',
+      (k) => {
+        k.names.reverse();
+        k.net_namespace_list[1]!.count = 2;
+      },
+      'inconsistent: net_namespace_list[1]: count is 2, expected 1 (names and holders)',
+    ],
     ['a dev_base_seq setup_net never sets', (k) => (k.net_namespace_list[1]!.dev_base_seq = 2), 'kernel.net_namespace_list.1.dev_base_seq: Invalid type: Expected 1 but received 2'],
     [
       'a generic array shorter than net_alloc_generic makes',
@@ -207,6 +247,16 @@ describe('every cross-reference and model bound is checked', () => {
   ])('%s', (_what, edit, reason) => {
     expectRefused(edited(edit), reason);
   });
+});
+
+test('names listed out of serial order load: each counts for the namespace it names', () => {
+  writeFileSync(t.state, edited((k) => k.names.reverse()));
+  expect(run(['netns', 'list'])).toMatchObject({ stdout: 'blue\nred\n', stderr: '', exit: 0 });
+});
+
+test('the check in store/snapshot_check.ts is the one scripts/snapshot-check.mjs compiles from the schema', () => {
+  const r = spawnSync(process.execPath, ['scripts/snapshot-check.mjs', '--check'], { encoding: 'utf8' });
+  expect([r.stderr, r.status]).toEqual(['', 0]);
 });
 
 describe('limits the kernel model reaches fail as allocations', () => {
