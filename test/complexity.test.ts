@@ -45,7 +45,7 @@ function deleteAll(kernel: Machine): void {
   drain(kernel);
 }
 
-describe('work linear in what the kernel touches (contract §9.1)', () => {
+describe('work linear in what the kernel touches (README, Speed: work in proportion to what the kernel touches)', () => {
   test.each([100, 200])('netns add at %i namespaces visits the 4 ops and no namespace', (n) => {
     const kernel = kernelWith(n);
     expect(workOf(kernel, () => createNet(kernel, 'new'))).toEqual({ nets: 0, ops: 4, moved: 0 });

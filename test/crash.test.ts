@@ -1,4 +1,4 @@
-// SIGKILL at random moments (contract §8): writers of five kinds are killed with a fixed seed, and
+// SIGKILL at random moments (README, State file and Guarantees): writers of five kinds are killed with a fixed seed, and
 // after each kill the state file is byte for byte the state before the command or the state an
 // uninterrupted run leaves, the journal is its before or after (never ahead of the state), and no
 // temp file accumulates: what a killed writer leaves is removed by the next one that writes.

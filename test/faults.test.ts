@@ -1,4 +1,4 @@
-// Fault injection through the CLI (contract §9.7): every NET form selects the namespace it names
+// Fault injection through the CLI (README, `ipsim pernet …`: --fail-init and --fail-alloc): every NET form selects the namespace it names
 // when the callback runs, and NET[:ERRNO] never swallows a mistyped ERRNO into NET.
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// A full filesystem and a read-only one (contract §8): a small tmpfs mounted in a private mount
+// A full filesystem and a read-only one (README, State file and Guarantees): a small tmpfs mounted in a private mount
 // namespace (root only), filled page by page so that exactly the write under test fails. Nothing is
 // torn: one line naming the file and the reason, exit 1, the old state and journal byte-identical,
 // no temp left behind.

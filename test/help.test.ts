@@ -84,7 +84,7 @@ describe("ip's own help paths stay ip's, byte for byte", () => {
 });
 
 describe('did you mean', () => {
-  test('a mistyped pernet command: the contract line, then the suggestion on the same line, exit 255', () => {
+  test('a mistyped pernet command: the unknown-command line, then the suggestion on the same line, exit 255', () => {
     expect(run(['pernet', 'regster-subsys', 'x_ops'])).toMatchObject({
       stdout: '',
       stderr: 'Command "regster-subsys" is unknown, try "ipsim pernet help". Did you mean "register-subsys"?\n',

@@ -107,12 +107,12 @@ describe('parseGlobalOptions: ip 6.1 option loop', () => {
   });
 
   test('a word not starting with "-" ends the options', () => {
-    // contract §1.1: ip netns list -j ignores -j
+    // ip netns list ignores -j, as iproute2 6.1 does
     expect(ok('netns', 'list', '-j')).toEqual({ options: DEFAULTS, rest: ['netns', 'list', '-j'] });
     expect(ok('-j', 'netns', '-p')).toEqual({ options: { ...DEFAULTS, json: 1 }, rest: ['netns', '-p'] });
     // observed: ip '' → Object "" is unknown, try "ip help". [exit 1]: '' is the OBJECT
     expect(ok('', 'netns')).toEqual({ options: DEFAULTS, rest: ['', 'netns'] });
-    // nothing after OBJECT is an option, ipsim's own included (contract §9.10)
+    // nothing after OBJECT is an option, ipsim's own included (README, Global options)
     expect(ok('netns', 'exec', 'a', 'cmd', '--trace')).toEqual({
       options: DEFAULTS, rest: ['netns', 'exec', 'a', 'cmd', '--trace'],
     });

@@ -224,7 +224,7 @@ describe('acquireLock', () => {
     expect(readdirSync(dir)).toEqual(['state.json.lock.break']);
   });
 
-  test("a zombie owner's lock is taken over promptly (an exited owner is not alive, contract §9.1)", async () => {
+  test("a zombie owner's lock is taken over promptly (an exited owner is not alive)", async () => {
     const { dir, state } = freshState();
     mkdirSync(dir, { recursive: true });
     const { pid, startTime, parent } = await zombie();

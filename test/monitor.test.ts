@@ -1,4 +1,4 @@
-// `netns monitor` (contract §9.8): the journal follower driven step by step against journals
+// `netns monitor` (README, State file: the journal): the journal follower driven step by step against journals
 // written here, then the built command against real writers.
 import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
 import { spawn } from 'node:child_process';

@@ -1,4 +1,4 @@
-// One colour policy for all output (contract §7, §9.10): pipes and NO_COLOR get plain bytes,
+// One colour policy for all output (README, At a terminal): pipes and NO_COLOR get plain bytes,
 // --color=always colours ipsim's own output even on a pipe, --color=never never.
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { formatTraceLine } from '../lib/trace.js';

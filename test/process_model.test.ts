@@ -1,4 +1,4 @@
-// `netns exec` with real child processes (contract §9.2-§9.5): the child holds a reference, pids
+// `netns exec` with real child processes (README, `ipsim netns …`): the child holds a reference, pids
 // and identify see it, a deleted name's namespace lives on until the child exits, dead children are
 // reaped, signals reach the child, and an ipsim inside the child acts from its namespace.
 import { describe, expect, test } from '@jest/globals';

@@ -1,4 +1,4 @@
-// How an invocation holds the state (contract §9.1, §9.4, §9.6): a command declares whether it may
+// How an invocation holds the state (README, State file): a command declares whether it may
 // write before anything is loaded, so no path loads a copy and locks afterwards; `-n` holds a
 // reference for the life of the process, as ip does after setns(); `boot` is refused once the
 // batch has a kernel; `-batch -` runs each line as it arrives and holds no lock while it waits.

@@ -1,4 +1,4 @@
-// `ipsim shell` (contract §7, §9.11): with stdin a pipe, then typed at in a real terminal (tmux),
+// `ipsim shell` (README, The shell): with stdin a pipe, then typed at in a real terminal (tmux),
 // reading the screen as a person would.
 import { afterEach, describe, expect, jest, test } from '@jest/globals';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';

@@ -1,4 +1,4 @@
-// The state file's promises (contract §8, §9.1): one atomic write per invocation, nothing written by
+// The state file's promises (README, State file): one atomic write per invocation, nothing written by
 // commands that change nothing or fail before changing anything, corrupt files reported and kept,
 // names that are never object keys, and no update lost between concurrent processes.
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';

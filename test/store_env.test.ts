@@ -1,4 +1,4 @@
-// The state file in a hostile environment (contract §8, §9.1): what is not a regular file is refused
+// The state file in a hostile environment (README, State file): what is not a regular file is refused
 // at once, every errno the filesystem returns is one line naming the path and the reason with exit
 // 1 and the state as it was, symlinks lead to one file and one lock, modes are owner-only, and the
 // temps of killed writers do not stay.

@@ -341,7 +341,7 @@ describe('--trace=source', () => {
         ],
         callback_src: { vlan_init_net: 'net/8021q/vlan.c:601' },
       });
-      // without =source, the document is the contract's {"trace":[…]}, the new events included
+      // without =source, the document is the documented {"trace":[…]}, the new events included
       const plain = ipsim(['-j', '--trace', 'pernet', 'unregister-device', 'loopback_net_ops'], { state: t.state });
       expect(JSON.parse(plain.stdout).trace.slice(0, 2)).toEqual([
         { depth: 0, fn: 'unregister_pernet_device', args: ['loopback_net_ops'] },

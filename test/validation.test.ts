@@ -1,4 +1,4 @@
-// Loading a state file (contract §8): every number is bounded by what the kernel model allows and
+// Loading a state file (README, State file and Guarantees): every number is bounded by what the kernel model allows and
 // every cross-reference is checked, so a file that loads can be run without a crash, a hang or a
 // kernel BUG; a refusal is one line that names the way out, and the file is left as it was. A
 // command never writes what the loader would refuse.
