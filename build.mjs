@@ -26,7 +26,8 @@ const SEPARATE = new Map([
 
 /**
  * Turns a dynamic import() of a SEPARATE library into a lazily run module whose body is
- * require('./FILE'), resolved at run time beside the bundle (bin/ipsim's require is the bundle's).
+ * require(__dirname + '/FILE'): the file beside the bundle (__dirname is the wrapper's dist/), by
+ * absolute path, since the require bin/ipsim hands the bundle is bin/ipsim's own.
  */
 const separate = {
   name: 'separate',
@@ -38,7 +39,7 @@ const separate = {
       return { path: args.path, namespace: 'separate' };
     });
     b.onLoad({ filter: /.*/, namespace: 'separate' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(`./${SEPARATE.get(args.path)}`)});`,
+      contents: `module.exports = require(__dirname + ${JSON.stringify(`/${SEPARATE.get(args.path)}`)});`,
       loader: 'js',
     }));
   },

@@ -36,10 +36,15 @@ describe('built-in modules', () => {
     expect(loaded.filter((m) => ['tty', 'net', 'child_process', 'os'].includes(m))).toEqual([]);
   });
 
-  test('netns list into a pipe loads none of tty, net and child_process', () => {
+  test('netns list into a pipe loads none of tty, net, child_process, os and timers/promises', () => {
     expect(ipsim(['netns', 'add', 'blue'], { state: t.state }).exit).toBe(0);
     const loaded = builtinsLoaded(['netns', 'list']);
-    expect(loaded.filter((m) => ['tty', 'net', 'child_process'].includes(m))).toEqual([]);
+    expect(loaded.filter((m) => ['tty', 'net', 'child_process', 'os', 'timers/promises'].includes(m))).toEqual([]);
+  });
+
+  test('netns add, which takes the lock, loads neither os nor timers/promises', () => {
+    const loaded = builtinsLoaded(['netns', 'add', 'blue']);
+    expect(loaded.filter((m) => ['os', 'timers/promises'].includes(m))).toEqual([]);
   });
 
   test('netns exec loads child_process', () => {
