@@ -1,7 +1,8 @@
-// Builds dist/ipsim.cjs, the whole CLI and its libraries in one CommonJS file, and the V8 code
-// cache bin/ipsim runs it with (README, "Speed"). One CommonJS file because Node's ESM loader
-// alone costs a fifth of an empty start, and resolving split chunks more; lazily imported modules
-// stay lazy inside the bundle: their code runs, and is compiled, only when a command needs it.
+// Builds dist/ipsim.cjs, the whole CLI and the libraries every command uses in one CommonJS file,
+// the libraries only some commands use in files of their own, and the V8 code caches bin/ipsim runs
+// them with (README, "Speed"). One CommonJS file because Node's ESM loader alone costs a fifth of an
+// empty start, and resolving split chunks more; lazily imported modules stay lazy inside the
+// bundle: their code runs, and is compiled, only when a command needs it.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,62 +15,70 @@ const dist = join(root, 'dist');
 const bundle = join(dist, 'ipsim.cjs');
 
 /**
- * Libraries too big to sit in the bundle every start reads (Graphviz in WebAssembly is over a
- * megabyte; inquirer and ora, for a terminal only, are over 600 KB together): each is bundled into a file of its own beside it, and the bundle's dynamic import()
- * of it becomes a require() of that file, made only by the command that needs it.
+ * Libraries that not every command needs, each bundled into a file of its own beside the bundle, so
+ * that a start neither reads nor compiles them: Graphviz in WebAssembly (over a megabyte, for
+ * --format svg), inquirer and ora (600 KB, for a terminal), cli-table3 and chalk (a terminal's
+ * boxes and colours) and commander (the largest library left, for ipsim's own commands with
+ * arguments). The bundle's dynamic import() of one becomes __ipsimLoad(NAME): bin/ipsim runs
+ * dist/NAME.cjs from a code cache of its own, as it runs the bundle. `reads` is what the source's
+ * import() takes from it: the package's default export, or its named exports.
  */
 const SEPARATE = new Map([
-  ['@viz-js/viz', 'viz.cjs'],
-  ['inquirer', 'inquirer.cjs'],
-  ['ora', 'ora.cjs'],
+  ['@viz-js/viz', { name: 'viz', reads: 'named' }],
+  ['inquirer', { name: 'inquirer', reads: 'default' }],
+  ['ora', { name: 'ora', reads: 'default' }],
+  ['cli-table3', { name: 'cli-table3', reads: 'default' }],
+  ['chalk', { name: 'chalk', reads: 'named' }],
+  ['commander', { name: 'commander', reads: 'named' }],
 ]);
 
-/**
- * Turns a dynamic import() of a SEPARATE library into a lazily run module whose body is
- * require(__dirname + '/FILE'): the file beside the bundle (__dirname is the wrapper's dist/), by
- * absolute path, since the require bin/ipsim hands the bundle is bin/ipsim's own.
- */
+/** Turns a dynamic import() of a SEPARATE library into a lazily run module whose body loads its file. */
 const separate = {
   name: 'separate',
   setup(b) {
     b.onResolve({ filter: /.*/ }, (args) => {
-      if (args.namespace === 'separate') return { path: args.path, external: true };
       if (!SEPARATE.has(args.path)) return undefined;
       if (args.kind !== 'dynamic-import') throw new Error(`${args.path} may only be imported dynamically (${args.importer})`);
       return { path: args.path, namespace: 'separate' };
     });
     b.onLoad({ filter: /.*/, namespace: 'separate' }, (args) => ({
-      contents: `module.exports = require(__dirname + ${JSON.stringify(`/${SEPARATE.get(args.path)}`)});`,
+      contents: `module.exports = __ipsimLoad(${JSON.stringify(SEPARATE.get(args.path).name)});`,
       loader: 'js',
     }));
   },
 };
 
-/** What every file of dist/ is built with. */
+/**
+ * What every file of dist/ is built with. Each is one function expression, CommonJS's module
+ * wrapper with bin/ipsim's loader as a sixth argument, that bin/ipsim compiles as it is: no copy of
+ * the source to wrap it, and the code cache covers exactly these bytes.
+ */
 const common = {
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  // bin/ipsim reads the bundle as latin1, the cheapest string V8 can make: keep it ASCII.
+  // bin/ipsim reads each file as latin1, the cheapest string V8 can make: keep them ASCII.
   charset: 'ascii',
   logLevel: 'warning',
   minify: true,
+  banner: { js: '(function (exports, require, module, __filename, __dirname, __ipsimLoad) {' },
+  footer: { js: '\n})' },
 };
 
 rmSync(dist, { recursive: true, force: true });
-for (const [name, file] of SEPARATE) {
+for (const [pkg, { name, reads }] of SEPARATE) {
   await build({
     ...common,
     // The bundle's import() of it reads this as a CommonJS module in Node's way (the whole of
     // module.exports is the default export): so module.exports is the package's default export
-    // when it has one (inquirer, ora), else its named exports (@viz-js/viz's instance).
+    // when that is what the source takes (inquirer, ora, cli-table3), else its named exports.
     stdin: {
-      contents: `const m = require(${JSON.stringify(name)}); module.exports = m.default !== undefined ? m.default : m;`,
+      contents: `const m = require(${JSON.stringify(pkg)}); module.exports = ${reads === 'default' ? 'm.default !== undefined ? m.default : m' : 'm'};`,
       resolveDir: root,
       loader: 'js',
     },
-    outfile: join(dist, file),
+    outfile: join(dist, `${name}.cjs`),
   });
 }
 await build({
@@ -78,20 +87,18 @@ await build({
   outfile: bundle,
   keepNames: true,
   plugins: [separate],
-  define: { 'import.meta.url': '__ipsimUrl' },
-  // The file is one function expression, CommonJS's module wrapper, that bin/ipsim compiles as it
-  // is: no copy of the source to wrap it, and the code cache covers exactly these bytes.
-  // import.meta.url, which the sources use to find fixtures/, is the wrapper's sixth argument.
-  banner: { js: '(function (exports, require, module, __filename, __dirname, __ipsimUrl) {' },
-  footer: { js: '\n})' },
+  // The built-in profiles are found beside the package: in the bundle, from the wrapper's __dirname.
+  define: { 'import.meta.dirname': '__dirname' },
 });
 
-const text = readFileSync(bundle, 'latin1');
-// bin/ipsim compiles the bundle with vm.Script, which has no loader for a real import().
-if (/\bimport\s*\(/.test(text)) throw new Error('dist/ipsim.cjs still contains an import(): bundle that module too');
+// bin/ipsim compiles each file with vm.Script, which has no loader for a real import().
+for (const file of readdirSync(dist)) {
+  if (/\bimport\s*\(/.test(readFileSync(join(dist, file), 'latin1'))) throw new Error(`dist/${file} still contains an import(): bundle that module too`);
+}
 
-// The code cache: bin/ipsim writes one when it finds none usable, with whatever the run compiled,
-// so one batch through the common commands leaves a cache that covers them.
+// The code caches: bin/ipsim writes one for each file it ran without a usable one, with whatever the
+// run compiled, so one batch through the common commands leaves caches that cover them (the
+// bundle's and commander's; the terminal's libraries get theirs at their first use).
 const work = mkdtempSync(join(tmpdir(), 'ipsim-build-'));
 try {
   const lines = [
