@@ -4,10 +4,11 @@
 // empty start, and resolving split chunks more; lazily imported modules stay lazy inside the
 // bundle: their code runs, and is compiled, only when a command needs it.
 import { build } from 'esbuild';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
@@ -101,10 +102,12 @@ for (const file of readdirSync(dist)) {
 // bundle's and commander's; the terminal's libraries get theirs at their first use).
 const work = mkdtempSync(join(tmpdir(), 'ipsim-build-'));
 try {
-  const lines = [
-    'netns add blue',
-    'netns add red',
-    'netns set red auto',
+  // Read as it arrives (-batch -), the lines are two commands: the writes, settled (the state
+  // written) before the run waits for the rest, and then the lines that load that state again, as
+  // nearly every command does (the read, its checks, the lock). A cache made from one command over
+  // a missing state would hold none of that.
+  const first = ['netns add blue', 'netns add red', 'netns set red auto'];
+  const then = [
     'netns list',
     'show gen',
     'show lists',
@@ -114,13 +117,22 @@ try {
     'netns delete red',
     'netns delete blue',
   ];
-  writeFileSync(join(work, 'train'), `${lines.join('\n')}\n`);
+  const state = join(work, 'state.json');
   const env = { PATH: process.env.PATH, HOME: work, NO_COLOR: '1' };
-  const run = spawnSync(process.execPath, [join(root, 'bin/ipsim'), '--state', join(work, 'state.json'), '-batch', join(work, 'train')], {
-    env,
-    encoding: 'utf8',
+  const child = spawn(process.execPath, [join(root, 'bin/ipsim'), '--state', state, '-batch', '-'], { env, stdio: ['pipe', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code));
   });
-  if (run.status !== 0) throw new Error(`the code-cache run failed (${run.status}): ${run.stderr}`);
+  let running = true;
+  exited.then(() => (running = false));
+  child.stdin.write(`${first.join('\n')}\n`);
+  while (running && !existsSync(state)) await sleep(5);
+  child.stdin.end(`${then.join('\n')}\n`);
+  const status = await exited;
+  if (status !== 0) throw new Error(`the code-cache run failed (${status}): ${stderr}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
