@@ -30,8 +30,32 @@ const SEPARATE = new Map([
   ['ora', { name: 'ora', reads: 'default' }],
   ['cli-table3', { name: 'cli-table3', reads: 'default' }],
   ['chalk', { name: 'chalk', reads: 'named' }],
-  ['commander', { name: 'commander', reads: 'named' }],
+  ['commander', { name: 'commander', reads: 'named', lazy: ['child_process'] }],
 ]);
+
+/**
+ * Built-in modules a SEPARATE library requires at its start but uses only on paths ipsim never
+ * takes, made to load at the first use of one of their properties instead: commander requires
+ * child_process (and with it net, the streams and dgram, compiled at every start: a third of an
+ * empty start) for executable subcommands, which ipsim has none of. Only for libraries that use
+ * such a module as `require(NAME).fn(...)`, never taking its properties apart at their start.
+ */
+function lazyBuiltins(names) {
+  const filter = new RegExp(`^(node:)?(${names.join('|')})$`);
+  return {
+    name: 'lazy-builtins',
+    setup(b) {
+      b.onResolve({ filter }, (args) =>
+        // The shim's own require is of the module itself.
+        args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+      );
+      b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+        contents: `module.exports = new Proxy({}, { get: (_, key) => require(${JSON.stringify(`node:${args.path}`)})[key] });`,
+        loader: 'js',
+      }));
+    },
+  };
+}
 
 /** Turns a dynamic import() of a SEPARATE library into a lazily run module whose body loads its file. */
 const separate = {
@@ -68,9 +92,10 @@ const common = {
 };
 
 rmSync(dist, { recursive: true, force: true });
-for (const [pkg, { name, reads }] of SEPARATE) {
+for (const [pkg, { name, reads, lazy }] of SEPARATE) {
   await build({
     ...common,
+    plugins: lazy ? [lazyBuiltins(lazy)] : [],
     // The bundle's import() of it reads this as a CommonJS module in Node's way (the whole of
     // module.exports is the default export): so module.exports is the package's default export
     // when that is what the source takes (inquirer, ora, cli-table3), else its named exports.

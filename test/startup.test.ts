@@ -47,6 +47,11 @@ describe('built-in modules', () => {
     expect(loaded.filter((m) => ['os', 'timers/promises'].includes(m))).toEqual([]);
   });
 
+  test('a command whose options commander parses loads none of child_process, net and tty', () => {
+    const loaded = builtinsLoaded(['pernet', 'register-subsys', 'x_net_ops', '--id', '--size', '64', '--init', 'x_init']);
+    expect(loaded.filter((m) => ['child_process', 'net', 'tty'].includes(m))).toEqual([]);
+  });
+
   test('netns exec loads child_process', () => {
     expect(ipsim(['netns', 'add', 'blue'], { state: t.state }).exit).toBe(0);
     expect(builtinsLoaded(['netns', 'exec', 'blue', 'true'])).toContain('child_process');
