@@ -111,7 +111,6 @@ await build({
   ...common,
   entryPoints: [join(root, 'commands/ipsim.ts')],
   outfile: bundle,
-  keepNames: true,
   plugins: [separate],
   // The built-in profiles are found beside the package: in the bundle, from the wrapper's __dirname.
   define: { 'import.meta.dirname': '__dirname' },

@@ -261,6 +261,29 @@ describe('lines as they arrive (-batch - on a pipe)', () => {
   });
 });
 
+describe('work linear in the lines read', () => {
+  test.each([5000, 10000])('a file of %i lines, parsed ahead and then taken one by one, moves at most as many lines as it has', (n) => {
+    const parser = new BatchParser();
+    parser.pushText('netns add x\n'.repeat(n));
+    parser.end();
+    expect(parser.pending()).toHaveLength(n);
+    let taken = 0;
+    for (let item = parser.next(); item !== null && item !== MORE; item = parser.next()) taken += 1;
+    expect(taken).toBe(n);
+    expect(parser.work.moved).toBeLessThanOrEqual(n);
+  });
+
+  test.each([5000, 10000])('%i lines arriving one at a time, each taken when it arrives, move at most as many lines', (n) => {
+    const parser = new BatchParser();
+    for (let i = 0; i < n; i += 1) {
+      parser.push('netns add x\n');
+      expect(parser.next()).toMatchObject({ kind: 'command', lineno: i + 1 });
+      expect(parser.next()).toBe(MORE);
+    }
+    expect(parser.work.moved).toBeLessThanOrEqual(n);
+  });
+});
+
 describe('transcripts', () => {
   test('spec 7.9 probe_c.txt: trailing backslash at end of file', () => {
     expect(items('netns add probe_a\nnetns add \\\n')).toEqual([
