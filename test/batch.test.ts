@@ -275,11 +275,13 @@ describe('work linear in the lines read', () => {
 
   test.each([5000, 10000])('%i lines arriving one at a time, each taken when it arrives, move at most as many lines', (n) => {
     const parser = new BatchParser();
+    const taken: number[] = [];
     for (let i = 0; i < n; i += 1) {
       parser.push('netns add x\n');
-      expect(parser.next()).toMatchObject({ kind: 'command', lineno: i + 1 });
-      expect(parser.next()).toBe(MORE);
+      const item = parser.next();
+      if (item !== null && item !== MORE && item.kind === 'command' && parser.next() === MORE) taken.push(item.lineno);
     }
+    expect(taken).toEqual(Array.from({ length: n }, (_, i) => i + 1));
     expect(parser.work.moved).toBeLessThanOrEqual(n);
   });
 });
