@@ -144,11 +144,11 @@ function makeargs(line: string): Split {
  * under -force, with no "Command failed" line.
  */
 export class BatchParser {
-  /** Lines and items moved within the parser's queues: linear in the lines read (test/batch.test.ts). */
+  /** Lines moved within the parser's queue of lines read: linear in the lines read (test/batch.test.ts). */
   readonly work = { moved: 0 };
   private readonly reader = new LineReader(this.work);
   private readonly counter = { lineno: 0 };
-  /** Items parsed ahead by pending(); those from `taken` on are not yet taken by next(). */
+  /** Items parsed ahead by peek(); those from `taken` on are not yet taken by next(). */
   private ready: BatchItem[] = [];
   private taken = 0;
   private finished = false;
@@ -179,7 +179,7 @@ export class BatchParser {
    * error cannot pre-empt a command.
    */
   next(): BatchItem | null | typeof MORE {
-    // An index, not shift(): a whole file's items are parsed ahead, and shifting each would be quadratic.
+    // An index, not shift(): items parsed ahead may be many, and shifting each would be quadratic.
     if (this.taken < this.ready.length) return this.ready[this.taken++]!;
     if (this.taken > 0) {
       this.ready = [];
@@ -188,13 +188,20 @@ export class BatchParser {
     return this.parse();
   }
 
-  /** The items the lines read so far complete, without taking them. */
-  pending(): readonly BatchItem[] {
-    for (let item = this.parse(); item !== null && item !== MORE; item = this.parse()) this.ready.push(item);
-    if (this.taken === 0) return this.ready;
-    this.work.moved += this.ready.length - this.taken;
-    return this.ready.slice(this.taken);
+  /**
+   * The item `i` places after the one next() returns next, parsed ahead if need be, not taken;
+   * undefined when the lines read so far do not complete it. A caller looking ahead stops where it
+   * has its answer, so a file's items are not all parsed, and held, at once.
+   */
+  peek(i: number): BatchItem | undefined {
+    while (this.taken + i >= this.ready.length) {
+      const item = this.parse();
+      if (item === null || item === MORE) return undefined;
+      this.ready.push(item);
+    }
+    return this.ready[this.taken + i];
   }
+
 
   private parse(): BatchItem | null | typeof MORE {
     for (;;) {
