@@ -52,6 +52,13 @@ describe('built-in modules', () => {
     expect(loaded.filter((m) => ['child_process', 'net', 'tty'].includes(m))).toEqual([]);
   });
 
+  test('a -batch file loads neither perf_hooks nor os', () => {
+    const file = join(t.dir, 'lines');
+    writeFileSync(file, 'netns add blue\nnetns list\nnetns delete blue\n');
+    const loaded = builtinsLoaded(['-batch', file]);
+    expect(loaded.filter((m) => ['perf_hooks', 'os'].includes(m))).toEqual([]);
+  });
+
   test('netns exec loads child_process', () => {
     expect(ipsim(['netns', 'add', 'blue'], { state: t.state }).exit).toBe(0);
     expect(builtinsLoaded(['netns', 'exec', 'blue', 'true'])).toContain('child_process');
