@@ -11,7 +11,7 @@ const root = resolve('.');
 const cacheOf = (name: string): string => `${name}-${process.arch}-v8-${process.versions.v8}.cache`;
 const CACHE = cacheOf('ipsim');
 /** What the build leaves without any cache: the bundle and the libraries bundled apart. */
-const FILES = ['chalk.cjs', 'cli-table3.cjs', 'commander.cjs', 'inquirer.cjs', 'ipsim.cjs', 'ora.cjs', 'viz.cjs'];
+const FILES = ['chalk.cjs', 'cli-table3.cjs', 'commander.cjs', 'inquirer.cjs', 'ipsim.cjs', 'ora.cjs', 'source_3_10.cjs', 'viz.cjs'];
 
 let dir: string;
 let cleanup: () => void;
