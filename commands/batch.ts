@@ -12,8 +12,10 @@ export type BatchItem =
 /** include/utils.h MAX_ARGS (512 since 2021; it was 100 before). makeargs() keeps one slot for the NULL. */
 const MAX_ARGS = 512;
 
-/** makeargs()'s `ws`: the only word separators. */
-const WS = ' \t\r\n';
+/** makeargs()'s `ws` (" \t\r\n"): the only word separators. By code, as a batch splits every character. */
+function isWs(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0d || code === 0x0a;
+}
 
 /** getline() found no complete line yet: the input has not ended, more of it is to come. */
 const MORE = Symbol('more');
@@ -108,7 +110,7 @@ function makeargs(line: string): Split {
   const argv: string[] = [];
   let cp = 0;
   while (cp < line.length) {
-    while (cp < line.length && WS.includes(line.charAt(cp))) cp++; // strspn(cp, ws)
+    while (cp < line.length && isWs(line.charCodeAt(cp))) cp++; // strspn(cp, ws)
     if (cp >= line.length) break;
 
     // Checked before each new word, so the 512th word is the one rejected.
@@ -123,7 +125,7 @@ function makeargs(line: string): Split {
       cp = close + 1; // *cp++ = 0 on the closing quote
     } else {
       let end = cp;
-      while (end < line.length && !WS.includes(line.charAt(end))) end++; // strcspn(cp, ws)
+      while (end < line.length && !isWs(line.charCodeAt(end))) end++; // strcspn(cp, ws)
       argv.push(line.slice(cp, end));
       if (end >= line.length) break;
       cp = end + 1; // *cp++ = 0 on the separator
