@@ -1,12 +1,14 @@
-// Builds dist/ipsim.cjs, the whole CLI and its libraries in one CommonJS file, and the V8 code
-// cache bin/ipsim runs it with (README, "Speed"). One CommonJS file because Node's ESM loader
-// alone costs a fifth of an empty start, and resolving split chunks more; lazily imported modules
-// stay lazy inside the bundle: their code runs, and is compiled, only when a command needs it.
+// Builds dist/ipsim.cjs, the whole CLI and the libraries every command uses in one CommonJS file,
+// the libraries only some commands use in files of their own, and the V8 code caches bin/ipsim runs
+// them with (README, "Speed"). One CommonJS file because Node's ESM loader alone costs a fifth of an
+// empty start, and resolving split chunks more; lazily imported modules stay lazy inside the
+// bundle: their code runs, and is compiled, only when a command needs it.
 import { build } from 'esbuild';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { update as updateSnapshotCheck } from './scripts/snapshot-check.mjs';
 
@@ -15,46 +17,81 @@ const dist = join(root, 'dist');
 const bundle = join(dist, 'ipsim.cjs');
 
 /**
- * Libraries too big to sit in the bundle every start reads (Graphviz in WebAssembly is over a
- * megabyte; inquirer and ora, for a terminal only, are over 600 KB together): each is bundled into a file of its own beside it, and the bundle's dynamic import()
- * of it becomes a require() of that file, made only by the command that needs it.
+ * Libraries that not every command needs, each bundled into a file of its own beside the bundle, so
+ * that a start neither reads nor compiles them: Graphviz in WebAssembly (over a megabyte, for
+ * --format svg), inquirer and ora (600 KB, for a terminal), cli-table3 and chalk (a terminal's
+ * boxes and colours), commander (the largest library left, for ipsim's own commands with
+ * arguments) and Linux 3.10's source table (for --trace=source). The bundle's dynamic import() of one becomes __ipsimLoad(NAME): bin/ipsim runs
+ * dist/NAME.cjs from a code cache of its own, as it runs the bundle. `reads` is what the source's
+ * import() takes from it: the package's default export, or its named exports.
  */
 const SEPARATE = new Map([
-  ['@viz-js/viz', 'viz.cjs'],
-  ['inquirer', 'inquirer.cjs'],
-  ['ora', 'ora.cjs'],
+  ['@viz-js/viz', { name: 'viz', reads: 'named' }],
+  ['inquirer', { name: 'inquirer', reads: 'default' }],
+  ['ora', { name: 'ora', reads: 'default' }],
+  ['cli-table3', { name: 'cli-table3', reads: 'default' }],
+  ['chalk', { name: 'chalk', reads: 'named' }],
+  ['commander', { name: 'commander', reads: 'named', lazy: ['child_process'] }],
+  // Not a library, but a table only --trace=source reads (11 KB), with nothing shared: no state, no class.
+  ['../lib/source_3_10.js', { name: 'source_3_10', reads: 'named', entry: './lib/source_3_10.ts' }],
 ]);
 
 /**
- * Turns a dynamic import() of a SEPARATE library into a lazily run module whose body is
- * require('./FILE'), resolved at run time beside the bundle (bin/ipsim's require is the bundle's).
+ * Built-in modules a SEPARATE library requires at its start but uses only on paths ipsim never
+ * takes, made to load at the first use of one of their properties instead: commander requires
+ * child_process (and with it net, the streams and dgram, compiled at every start: a third of an
+ * empty start) for executable subcommands, which ipsim has none of. Only for libraries that use
+ * such a module as `require(NAME).fn(...)`, never taking its properties apart at their start.
  */
+function lazyBuiltins(names) {
+  const filter = new RegExp(`^(node:)?(${names.join('|')})$`);
+  return {
+    name: 'lazy-builtins',
+    setup(b) {
+      b.onResolve({ filter }, (args) =>
+        // The shim's own require is of the module itself.
+        args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+      );
+      b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+        contents: `module.exports = new Proxy({}, { get: (_, key) => require(${JSON.stringify(`node:${args.path}`)})[key] });`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/** Turns a dynamic import() of a SEPARATE library into a lazily run module whose body loads its file. */
 const separate = {
   name: 'separate',
   setup(b) {
     b.onResolve({ filter: /.*/ }, (args) => {
-      if (args.namespace === 'separate') return { path: args.path, external: true };
       if (!SEPARATE.has(args.path)) return undefined;
       if (args.kind !== 'dynamic-import') throw new Error(`${args.path} may only be imported dynamically (${args.importer})`);
       return { path: args.path, namespace: 'separate' };
     });
     b.onLoad({ filter: /.*/, namespace: 'separate' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(`./${SEPARATE.get(args.path)}`)});`,
+      contents: `module.exports = __ipsimLoad(${JSON.stringify(SEPARATE.get(args.path).name)});`,
       loader: 'js',
     }));
   },
 };
 
-/** What every file of dist/ is built with. */
+/**
+ * What every file of dist/ is built with. Each is one function expression, CommonJS's module
+ * wrapper with bin/ipsim's loader as a sixth argument, that bin/ipsim compiles as it is: no copy of
+ * the source to wrap it, and the code cache covers exactly these bytes.
+ */
 const common = {
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  // bin/ipsim reads the bundle as latin1, the cheapest string V8 can make: keep it ASCII.
+  // bin/ipsim reads each file as latin1, the cheapest string V8 can make: keep them ASCII.
   charset: 'ascii',
   logLevel: 'warning',
   minify: true,
+  banner: { js: '(function (exports, require, module, __filename, __dirname, __ipsimLoad) {' },
+  footer: { js: '\n})' },
 };
 
 // The state file's check, compiled from its valibot schema (scripts/snapshot-check.mjs): rewritten
@@ -62,46 +99,46 @@ const common = {
 if (await updateSnapshotCheck()) console.log('build: store/snapshot_check.ts rewritten from store/snapshot_schema.ts');
 
 rmSync(dist, { recursive: true, force: true });
-for (const [name, file] of SEPARATE) {
+for (const [pkg, { name, reads, lazy, entry }] of SEPARATE) {
   await build({
     ...common,
+    plugins: lazy ? [lazyBuiltins(lazy)] : [],
     // The bundle's import() of it reads this as a CommonJS module in Node's way (the whole of
     // module.exports is the default export): so module.exports is the package's default export
-    // when it has one (inquirer, ora), else its named exports (@viz-js/viz's instance).
+    // when that is what the source takes (inquirer, ora, cli-table3), else its named exports.
     stdin: {
-      contents: `const m = require(${JSON.stringify(name)}); module.exports = m.default !== undefined ? m.default : m;`,
+      contents: `const m = require(${JSON.stringify(entry ?? pkg)}); module.exports = ${reads === 'default' ? 'm.default !== undefined ? m.default : m' : 'm'};`,
       resolveDir: root,
       loader: 'js',
     },
-    outfile: join(dist, file),
+    outfile: join(dist, `${name}.cjs`),
   });
 }
 await build({
   ...common,
   entryPoints: [join(root, 'commands/ipsim.ts')],
   outfile: bundle,
-  keepNames: true,
   plugins: [separate],
-  define: { 'import.meta.url': '__ipsimUrl' },
-  // The file is one function expression, CommonJS's module wrapper, that bin/ipsim compiles as it
-  // is: no copy of the source to wrap it, and the code cache covers exactly these bytes.
-  // import.meta.url, which the sources use to find fixtures/, is the wrapper's sixth argument.
-  banner: { js: '(function (exports, require, module, __filename, __dirname, __ipsimUrl) {' },
-  footer: { js: '\n})' },
+  // The built-in profiles are found beside the package: in the bundle, from the wrapper's __dirname.
+  define: { 'import.meta.dirname': '__dirname' },
 });
 
-const text = readFileSync(bundle, 'latin1');
-// bin/ipsim compiles the bundle with vm.Script, which has no loader for a real import().
-if (/\bimport\s*\(/.test(text)) throw new Error('dist/ipsim.cjs still contains an import(): bundle that module too');
+// bin/ipsim compiles each file with vm.Script, which has no loader for a real import().
+for (const file of readdirSync(dist)) {
+  if (/\bimport\s*\(/.test(readFileSync(join(dist, file), 'latin1'))) throw new Error(`dist/${file} still contains an import(): bundle that module too`);
+}
 
-// The code cache: bin/ipsim writes one when it finds none usable, with whatever the run compiled,
-// so one batch through the common commands leaves a cache that covers them.
+// The code caches: bin/ipsim writes one for each file it ran without a usable one, with whatever the
+// run compiled, so one batch through the common commands leaves caches that cover them (the
+// bundle's and commander's; the terminal's libraries get theirs at their first use).
 const work = mkdtempSync(join(tmpdir(), 'ipsim-build-'));
 try {
-  const lines = [
-    'netns add blue',
-    'netns add red',
-    'netns set red auto',
+  // Read as it arrives (-batch -), the lines are two commands: the writes, settled (the state
+  // written) before the run waits for the rest, and then the lines that load that state again, as
+  // nearly every command does (the read, its checks, the lock). A cache made from one command over
+  // a missing state would hold none of that.
+  const first = ['netns add blue', 'netns add red', 'netns set red auto'];
+  const then = [
     'netns list',
     'show gen',
     'show lists',
@@ -111,20 +148,22 @@ try {
     'netns delete red',
     'netns delete blue',
   ];
-  writeFileSync(join(work, 'train'), `${lines.join('\n')}\n`);
+  const state = join(work, 'state.json');
   const env = { PATH: process.env.PATH, HOME: work, NO_COLOR: '1' };
-  // The batch starts from a state file, so that the cache holds the loader (decode, check,
-  // invariants) every command but the first runs; this run makes the file and writes no cache.
-  const seed = spawnSync(process.execPath, [join(root, 'bin/ipsim'), '--state', join(work, 'state.json'), 'netns', 'add', 'green'], {
-    env: { ...env, IPSIM_CODE_CACHE: 'off' },
-    encoding: 'utf8',
+  const child = spawn(process.execPath, [join(root, 'bin/ipsim'), '--state', state, '-batch', '-'], { env, stdio: ['pipe', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code));
   });
-  if (seed.status !== 0) throw new Error(`the code-cache run's state could not be made (${seed.status}): ${seed.stderr}`);
-  const run = spawnSync(process.execPath, [join(root, 'bin/ipsim'), '--state', join(work, 'state.json'), '-batch', join(work, 'train')], {
-    env,
-    encoding: 'utf8',
-  });
-  if (run.status !== 0) throw new Error(`the code-cache run failed (${run.status}): ${run.stderr}`);
+  let running = true;
+  exited.then(() => (running = false));
+  child.stdin.write(`${first.join('\n')}\n`);
+  while (running && !existsSync(state)) await sleep(5);
+  child.stdin.end(`${then.join('\n')}\n`);
+  const status = await exited;
+  if (status !== 0) throw new Error(`the code-cache run failed (${status}): ${stderr}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -12,8 +12,10 @@ export type BatchItem =
 /** include/utils.h MAX_ARGS (512 since 2021; it was 100 before). makeargs() keeps one slot for the NULL. */
 const MAX_ARGS = 512;
 
-/** makeargs()'s `ws`: the only word separators. */
-const WS = ' \t\r\n';
+/** makeargs()'s `ws` (" \t\r\n"): the only word separators. By code, as a batch splits every character. */
+function isWs(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0d || code === 0x0a;
+}
 
 /** getline() found no complete line yet: the input has not ended, more of it is to come. */
 const MORE = Symbol('more');
@@ -26,6 +28,9 @@ class LineReader {
   private readonly lines: string[] = [];
   private ended = false;
   pos = 0;
+
+  /** `moved` counts the lines that forgetting the read ones moves up (the reader's work). */
+  constructor(private readonly work: { moved: number }) {}
 
   push(line: string): void {
     this.lines.push(line);
@@ -41,8 +46,13 @@ class LineReader {
     return this.ended ? null : MORE;
   }
 
-  /** Forgets the lines before pos. */
+  /**
+   * Forgets the lines before pos, once they are most of what it holds: so a file read whole is not
+   * moved up by one line for each line read (quadratic), and a stream's lines read do not pile up.
+   */
   compact(): void {
+    if (this.pos < 1024 || this.pos * 2 < this.lines.length) return;
+    this.work.moved += this.lines.length - this.pos;
     this.lines.splice(0, this.pos);
     this.pos = 0;
   }
@@ -100,7 +110,7 @@ function makeargs(line: string): Split {
   const argv: string[] = [];
   let cp = 0;
   while (cp < line.length) {
-    while (cp < line.length && WS.includes(line.charAt(cp))) cp++; // strspn(cp, ws)
+    while (cp < line.length && isWs(line.charCodeAt(cp))) cp++; // strspn(cp, ws)
     if (cp >= line.length) break;
 
     // Checked before each new word, so the 512th word is the one rejected.
@@ -115,7 +125,7 @@ function makeargs(line: string): Split {
       cp = close + 1; // *cp++ = 0 on the closing quote
     } else {
       let end = cp;
-      while (end < line.length && !WS.includes(line.charAt(end))) end++; // strcspn(cp, ws)
+      while (end < line.length && !isWs(line.charCodeAt(end))) end++; // strcspn(cp, ws)
       argv.push(line.slice(cp, end));
       if (end >= line.length) break;
       cp = end + 1; // *cp++ = 0 on the separator
@@ -136,10 +146,13 @@ function makeargs(line: string): Split {
  * under -force, with no "Command failed" line.
  */
 export class BatchParser {
-  private readonly reader = new LineReader();
+  /** Lines moved within the parser's queue of lines read: linear in the lines read (test/batch.test.ts). */
+  readonly work = { moved: 0 };
+  private readonly reader = new LineReader(this.work);
   private readonly counter = { lineno: 0 };
-  /** Items parsed ahead by pending(), not yet taken by next(). */
-  private readonly ready: BatchItem[] = [];
+  /** Items parsed ahead by peek(); those from `taken` on are not yet taken by next(). */
+  private ready: BatchItem[] = [];
+  private taken = 0;
   private finished = false;
 
   /** A physical line, with its '\n' (the last line of the input may lack it). */
@@ -168,14 +181,29 @@ export class BatchParser {
    * error cannot pre-empt a command.
    */
   next(): BatchItem | null | typeof MORE {
-    return this.ready.shift() ?? this.parse();
+    // An index, not shift(): items parsed ahead may be many, and shifting each would be quadratic.
+    if (this.taken < this.ready.length) return this.ready[this.taken++]!;
+    if (this.taken > 0) {
+      this.ready = [];
+      this.taken = 0;
+    }
+    return this.parse();
   }
 
-  /** The items the lines read so far complete, without taking them. */
-  pending(): readonly BatchItem[] {
-    for (let item = this.parse(); item !== null && item !== MORE; item = this.parse()) this.ready.push(item);
-    return this.ready;
+  /**
+   * The item `i` places after the one next() returns next, parsed ahead if need be, not taken;
+   * undefined when the lines read so far do not complete it. A caller looking ahead stops where it
+   * has its answer, so a file's items are not all parsed, and held, at once.
+   */
+  peek(i: number): BatchItem | undefined {
+    while (this.taken + i >= this.ready.length) {
+      const item = this.parse();
+      if (item === null || item === MORE) return undefined;
+      this.ready.push(item);
+    }
+    return this.ready[this.taken + i];
   }
+
 
   private parse(): BatchItem | null | typeof MORE {
     for (;;) {

@@ -68,7 +68,11 @@ export function printJson(ctx: Ctx, value: JsonValue): void {
 
 /** The namespace the command acts from. */
 export async function observerNet(ctx: Ctx): Promise<Net> {
-  const kernel = await ctx.kernel();
+  return observerIn(ctx, await ctx.kernel());
+}
+
+/** observerNet, for a command that has its kernel already (no wait: a batch runs it per line). */
+export function observerIn(ctx: Ctx, kernel: Kernel): Net {
   const ref = ctx.observer;
   // After `reset` (and a new boot) in a batch, the namespace is gone whatever its serial.
   const net = ref !== undefined && ref.boot_id === kernel.state.boot_id ? kernel.netBySerialNo(ref.serial) : undefined;

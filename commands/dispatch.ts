@@ -23,17 +23,18 @@ const MODULES: Readonly<Record<string, () => Promise<ObjectModule>>> = {
 /** Modules already loaded: a batch's lines look their object up twice each, without a new import. */
 const loaded = new Map<string, ObjectModule>();
 
-/** The module of an object word, or undefined for an object ipsim does not have. */
-async function moduleFor(word: string): Promise<ObjectModule | undefined> {
+/**
+ * The module of an object word, or undefined for an object ipsim does not have: at once when it is
+ * loaded already (a batch's lines do not each wait a turn for it), else once it has loaded.
+ */
+function moduleFor(word: string): ObjectModule | undefined | Promise<ObjectModule | undefined> {
   const object = matchObject(word);
   const load = object === undefined ? undefined : MODULES[object];
   if (!load) return undefined;
-  let module = loaded.get(object!);
-  if (!module) {
-    module = await load();
+  return loaded.get(object!) ?? load().then((module) => {
     loaded.set(object!, module);
-  }
-  return module;
+    return module;
+  });
 }
 
 /** Whether a line may change the state, so that the invocation takes the lock before loading. */
@@ -54,7 +55,8 @@ export async function runLine(ctx: Ctx, argv: string[], printTrace: boolean, atE
     ctx.out.err(IP_USAGE);
     throw new Fatal();
   }
-  const module = await moduleFor(word);
+  const found = moduleFor(word);
+  const module = found instanceof Promise ? await found : found;
   if (!module) {
     ctx.out.err(`Object "${word}" is unknown, try "ip help".\n`);
     return 1;

@@ -231,10 +231,20 @@ const IP_OBJECTS: readonly string[] = [
 /** ip's table followed by ipsim's own objects (README, "Commands"). */
 const OBJECTS: readonly string[] = [...IP_OBJECTS, 'pernet', 'show', 'boot', 'reset', 'shell', 'completion'];
 
+/** matchObject's answers so far: a batch's lines look the same few words up, each line twice. */
+const matched = new Map<string, string>();
+
 /**
  * do_cmd(): the first table entry that `word` is a prefix of (matches()), or undefined.
  * The empty word matches nothing (ip: Object "" is unknown).
  */
 export function matchObject(word: string): string | undefined {
-  return OBJECTS.find((name) => matches(word, name));
+  let object = matched.get(word);
+  if (object === undefined) {
+    object = OBJECTS.find((name) => matches(word, name));
+    // Only words that name an object: they are prefixes of the table's names, so few.
+    if (object !== undefined) matched.set(word, object);
+  }
+  return object;
 }
+

@@ -1,13 +1,13 @@
 // The ipsim command. Only the option parser and the output policy load here; everything a
 // command needs is imported when that command runs, so --version and --help stay cheap.
 // bin/ipsim runs this file's bundle, dist/ipsim.cjs (build.mjs; README "Speed").
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { BrokenPipe, colorEnabled, createOutput, fdSink, interactivity, isTerminal } from '../ui/output.js';
 import { parseGlobalOptions } from './ip_options.js';
 import { USAGE, VERSION } from './usage.js';
 
 /** The built-in profiles, beside the package: this file is dist/ipsim.cjs or commands/ipsim.ts. */
-const PROFILES_DIR = fileURLToPath(new URL('../fixtures/profiles/', import.meta.url));
+const PROFILES_DIR = join(import.meta.dirname, '..', 'fixtures', 'profiles');
 
 /** Runs main() as the process: its exit code, or one line and 70 for an internal error. */
 export async function cli(): Promise<void> {

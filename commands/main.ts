@@ -5,7 +5,7 @@ import { strerrorOfCode } from '../lib/errno.js';
 import { statePath } from '../store/paths.js';
 import { StateFileError } from '../store/state_file.js';
 import { BrokenPipe, type Output } from '../ui/output.js';
-import { MORE } from './batch.js';
+import { MORE, type BatchItem, type BatchParser } from './batch.js';
 import { openBatchInput, type BatchInput } from './batch_input.js';
 import { Fatal, type LineDispatcher } from './context.js';
 import { lineWrites, runLine } from './dispatch.js';
@@ -60,7 +60,7 @@ async function runBatch(runner: CommandRunner, opts: GlobalOptions, out: Output,
         if (item.exit !== 0) status = item.exit;
         break;
       }
-      if (!runner.isOpen) await runner.open(await anyWrites([item, ...parser.pending()], opts));
+      if (!runner.isOpen) await runner.open(await anyWrites(parser, opts, item));
       if ((await runner.run(item.argv, true)) !== 0) {
         out.err(`Command failed ${name}:${item.lineno}\n`);
         status = 1;
@@ -80,13 +80,17 @@ async function runBatch(runner: CommandRunner, opts: GlobalOptions, out: Output,
   return status;
 }
 
-/** Whether any of these batch lines may change the state, so that their command locks first. */
-async function anyWrites(items: readonly { kind: string; argv?: string[] }[], opts: GlobalOptions): Promise<boolean> {
-  for (const item of items) {
-    if (item.kind === 'error') return false;
-    if (item.argv && (await lineWrites(item.argv, opts))) return true;
+/**
+ * Whether any batch line the command will run may change the state, so that it locks first: the
+ * line just taken, if any, and those read so far after it, up to an error. They are parsed ahead
+ * only up to the first that may write.
+ */
+async function anyWrites(parser: BatchParser, opts: GlobalOptions, taken?: BatchItem): Promise<boolean> {
+  for (let i = taken === undefined ? 0 : -1; ; i += 1) {
+    const item = i < 0 ? taken : parser.peek(i);
+    if (item === undefined || item.kind === 'error') return false;
+    if (await lineWrites(item.argv, opts)) return true;
   }
-  return false;
 }
 
 /**
@@ -159,7 +163,7 @@ async function invocation(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
     if (!ignoresNetns) {
       // The file's lines are one command; a stream's first command only publishes -n's reference.
       let write = false;
-      if (input?.kind === 'file') write = await anyWrites(input.parser.pending(), opts);
+      if (input?.kind === 'file') write = await anyWrites(input.parser, opts);
       else if (input?.kind === 'stream' || shell) write = opts.netns.length > 0;
       else if (parsed.ok && input === undefined && parsed.rest.length > 0) write = await lineWrites(parsed.rest, opts);
       const hold = await runner.open(write);

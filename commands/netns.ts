@@ -8,7 +8,7 @@ import { createError, isValidNetnsName, openNetnsFile } from '../lib/run_netns.j
 import type { Net } from '../lib/state.js';
 import { procNetError } from '../store/procfs.js';
 import type { JsonValue } from '../ui/json_writer.js';
-import { Fatal, observerNet, printJson, type Ctx, type ObjectModule } from './context.js';
+import { Fatal, observerIn, printJson, type Ctx, type ObjectModule } from './context.js';
 import type { GlobalOptions } from './ip_options.js';
 import { netns_exec, netns_identify, netns_pids, netOfPid } from './netns_exec.js';
 import { getInteger, matches } from './utils.js';
@@ -67,7 +67,7 @@ function invarg(ctx: Ctx, msg: string, arg: string | undefined): never {
 /** netns_list(): /run/netns in directory order, with the id the current namespace has for each. */
 async function netns_list(ctx: Ctx): Promise<number> {
   const kernel = await ctx.kernel();
-  const observer = await observerNet(ctx);
+  const observer = observerIn(ctx, kernel);
   netns_map_init(ctx, kernel, observer);
   const dir = kernel.readdir();
   if (ctx.opts.json) {
@@ -132,7 +132,7 @@ async function netns_add(ctx: Ctx, args: string[], create: boolean): Promise<num
     return 0;
   }
   kernel.nameNextNet(name);
-  const net = kernel.copy_net_ns(CLONE_NEWNET, 'init_user_ns', await observerNet(ctx));
+  const net = kernel.copy_net_ns(CLONE_NEWNET, 'init_user_ns', observerIn(ctx, kernel));
   if (typeof net === 'number') {
     ctx.out.err(`Failed to create a new network namespace "${name}": ${strerror(-net)}\n`);
     // ip removes its file with netns_delete(), which under -all removes every name after it.
@@ -210,7 +210,7 @@ async function netns_set(ctx: Ctx, args: string[]): Promise<number> {
     ctx.out.err('Error: Peer netns reference is invalid.\n');
     return 2;
   }
-  const result = kernel.rtnl_net_newid(await observerNet(ctx), opened.net, nsid);
+  const result = kernel.rtnl_net_newid(observerIn(ctx, kernel), opened.net, nsid);
   if (!result.ok) {
     ctx.out.err(`Error: ${result.extack}.\n`);
     return 2;
@@ -291,7 +291,7 @@ function printNsids(ctx: Ctx, kernel: Machine, observer: Net, map: Map<number, s
  */
 async function netns_list_id(ctx: Ctx, args: string[]): Promise<number> {
   const kernel = await ctx.kernel();
-  const observer = await observerNet(ctx);
+  const observer = observerIn(ctx, kernel);
   const map = netns_map_init(ctx, kernel, observer);
   let target = -1;
   let nsid = -1;

@@ -12,6 +12,8 @@ export type CtxBase = Omit<Ctx, 'hold' | 'kernel' | 'loadedKernel' | 'observer'>
 
 export class CommandRunner {
   private hold: Hold | undefined;
+  /** The open command's context, made once for all its lines (it changes with the hold or the observer). */
+  private context: Ctx | undefined;
 
   constructor(
     private readonly session: Session,
@@ -33,7 +35,11 @@ export class CommandRunner {
   ctx(): Ctx {
     const hold = this.hold;
     if (!hold) throw new Error('internal error: no command is open');
-    return { ...this.base, hold, observer: this.session.observer, kernel: () => hold.kernel(), loadedKernel: () => hold.loaded };
+    const observer = this.session.observer;
+    if (this.context?.hold !== hold || this.context.observer !== observer) {
+      this.context = { ...this.base, hold, observer, kernel: () => hold.kernel(), loadedKernel: () => hold.loaded };
+    }
+    return this.context;
   }
 
   /**

@@ -18,7 +18,6 @@
 //   same content for the grace period, whatever its mtime says.
 import { closeSync, linkSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { errnoCode, errnoError, fsFailure } from './errors.js';
 import { lockPath as lockOf, makeDir, nonce, readRegular, resolveState, tempPath } from './paths.js';
 import { isAlive, selfIdentity } from './procfs.js';
@@ -213,7 +212,7 @@ export async function acquireLock(path: string): Promise<Lock> {
     if (owner === undefined) continue; // released between our link and our read: retry now
     if (!owner.alive && breakDead(lockPath, owner.content, seen)) continue;
     // A live owner (or a live breaker): poll with backoff, for as long as it takes.
-    await sleep(delay);
+    await new Promise((resolve) => setTimeout(resolve, delay)); // not node:timers/promises, a module every writer would load
     delay = Math.min(MAX_DELAY_MS, delay * 2);
   }
 }

@@ -1,7 +1,6 @@
 // Where the state lives (README, "State file"), the files beside it (its lock, its journal, the
 // temporary files of writers), and the file a symlinked state really is.
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { errnoCode, errnoError, fsFailure, StateFileError } from './errors.js';
 import { selfIdentity } from './procfs.js';
@@ -10,7 +9,8 @@ import { selfIdentity } from './procfs.js';
 export function statePath(option: string | undefined, env: NodeJS.ProcessEnv): string {
   if (option !== undefined) return resolve(option);
   if (env.IPSIM_STATE) return resolve(env.IPSIM_STATE);
-  const base = env.XDG_STATE_HOME ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
+  // node:os only when it is needed: a command with --state or IPSIM_STATE does not load it.
+  const base = env.XDG_STATE_HOME ? env.XDG_STATE_HOME : join(process.getBuiltinModule('node:os').homedir(), '.local', 'state');
   return resolve(base, 'ipsim', 'state.json');
 }
 

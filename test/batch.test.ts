@@ -250,14 +250,42 @@ describe('lines as they arrive (-batch - on a pipe)', () => {
     expect(parser.next()).toBeNull();
   });
 
-  test('pending() shows the complete commands without taking them, and stops at an error', () => {
+  test('peek(i) shows the complete commands without taking them, and stops at an error', () => {
     const parser = new BatchParser();
     parser.pushText('netns add a\nnetns list\nnetns add "b\nnetns list\n');
-    expect(parser.pending()).toEqual([cmd(1, 'netns', 'add', 'a'), cmd(2, 'netns', 'list'), err(UNTERMINATED, 3, 1)]);
+    expect([0, 1, 2, 3].map((i) => parser.peek(i))).toEqual([cmd(1, 'netns', 'add', 'a'), cmd(2, 'netns', 'list'), err(UNTERMINATED, 3, 1), undefined]);
     expect(parser.next()).toEqual(cmd(1, 'netns', 'add', 'a'));
+    expect(parser.peek(0)).toEqual(cmd(2, 'netns', 'list'));
+    expect(parser.peek(2)).toBeUndefined();
     expect(parser.next()).toEqual(cmd(2, 'netns', 'list'));
     expect(parser.next()).toEqual(err(UNTERMINATED, 3, 1));
     expect(parser.next()).toBeNull();
+  });
+});
+
+describe('work linear in the lines read', () => {
+  test.each([5000, 10000])('a file of %i lines, parsed ahead and then taken one by one, moves at most as many lines as it has', (n) => {
+    const parser = new BatchParser();
+    parser.pushText('netns add x\n'.repeat(n));
+    parser.end();
+    expect(parser.peek(n - 1)).toEqual(cmd(n, 'netns', 'add', 'x'));
+    expect(parser.peek(n)).toBeUndefined();
+    let taken = 0;
+    for (let item = parser.next(); item !== null && item !== MORE; item = parser.next()) taken += 1;
+    expect(taken).toBe(n);
+    expect(parser.work.moved).toBeLessThanOrEqual(n);
+  });
+
+  test.each([5000, 10000])('%i lines arriving one at a time, each taken when it arrives, move at most as many lines', (n) => {
+    const parser = new BatchParser();
+    const taken: number[] = [];
+    for (let i = 0; i < n; i += 1) {
+      parser.push('netns add x\n');
+      const item = parser.next();
+      if (item !== null && item !== MORE && item.kind === 'command' && parser.next() === MORE) taken.push(item.lineno);
+    }
+    expect(taken).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    expect(parser.work.moved).toBeLessThanOrEqual(n);
   });
 });
 

@@ -1,13 +1,17 @@
-// bin/ipsim runs dist/ipsim.cjs from a V8 code cache (README "Speed"). Each test works on a copy
-// of bin/ and dist/ in a temporary directory, so the checkout's own cache is never touched.
+// bin/ipsim runs dist/ipsim.cjs, and each library bundled apart that a command needs, from a V8
+// code cache of its own (README "Speed"). Each test works on a copy of bin/ and dist/ in a
+// temporary directory, so the checkout's own caches are never touched.
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { cleanEnv, tempDir } from './helpers/cli.js';
 
 const root = resolve('.');
-const CACHE = `ipsim-${process.arch}-v8-${process.versions.v8}.cache`;
+const cacheOf = (name: string): string => `${name}-${process.arch}-v8-${process.versions.v8}.cache`;
+const CACHE = cacheOf('ipsim');
+/** What the build leaves without any cache: the bundle and the libraries bundled apart. */
+const FILES = ['chalk.cjs', 'cli-table3.cjs', 'commander.cjs', 'inquirer.cjs', 'ipsim.cjs', 'ora.cjs', 'source_3_10.cjs', 'viz.cjs'];
 
 let dir: string;
 let cleanup: () => void;
@@ -15,7 +19,8 @@ let cleanup: () => void;
 beforeEach(() => {
   ({ dir, cleanup } = tempDir());
   cpSync(join(root, 'bin'), join(dir, 'bin'), { recursive: true });
-  cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true });
+  // The build's files and caches only: other runs in the checkout may have added a library's cache.
+  cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true, filter: (src) => !src.endsWith('.cache') || [CACHE, cacheOf('commander')].includes(basename(src)) });
 });
 afterEach(() => cleanup());
 
@@ -27,7 +32,7 @@ function run(args: string[], env: Record<string, string> = {}, direct = false): 
   return { stdout: r.stdout, stderr: r.stderr, exit: r.status };
 }
 
-const cacheFile = (): string => join(dir, 'dist', CACHE);
+const cacheFile = (name = 'ipsim'): string => join(dir, 'dist', cacheOf(name));
 const bundle = (): string => join(dir, 'dist/ipsim.cjs');
 
 describe('the code cache', () => {
@@ -68,7 +73,7 @@ describe('the code cache', () => {
   test('without a cache the first run writes one', () => {
     rmSync(cacheFile());
     expect(run(['--version']).exit).toBe(0);
-    expect(readdirSync(join(dir, 'dist')).sort()).toEqual(['inquirer.cjs', 'ipsim.cjs', 'ora.cjs', 'viz.cjs', CACHE].sort());
+    expect(readdirSync(join(dir, 'dist')).sort()).toEqual([...FILES, CACHE, cacheOf('commander')].sort());
   });
 
   test('a cache that cannot be written: ipsim runs without one', () => {
@@ -76,13 +81,40 @@ describe('the code cache', () => {
     mkdirSync(cacheFile());
     expect(run(['--version'])).toEqual({ stdout: 'ipsim 0.1.0\n', stderr: '', exit: 0 });
     expect(statSync(cacheFile()).isDirectory()).toBe(true);
-    expect(readdirSync(join(dir, 'dist')).sort()).toEqual(['inquirer.cjs', 'ipsim.cjs', 'ora.cjs', 'viz.cjs', CACHE].sort());
+    expect(readdirSync(join(dir, 'dist')).sort()).toEqual([...FILES, CACHE, cacheOf('commander')].sort());
   });
 
   test('IPSIM_CODE_CACHE=off neither reads nor writes a cache', () => {
     rmSync(cacheFile());
-    expect(run(['--version'], { IPSIM_CODE_CACHE: 'off' })).toEqual({ stdout: 'ipsim 0.1.0\n', stderr: '', exit: 0 });
-    expect(readdirSync(join(dir, 'dist')).sort()).toEqual(['inquirer.cjs', 'ipsim.cjs', 'ora.cjs', 'viz.cjs']);
+    rmSync(cacheFile('commander'));
+    expect(run(['pernet', 'list', '--help'], { IPSIM_CODE_CACHE: 'off' }).exit).toBe(0);
+    expect(readdirSync(join(dir, 'dist')).sort()).toEqual(FILES);
+  });
+
+  test('the build leaves a cache for commander too, the one library bundled apart its run of the common commands loads', () => {
+    const source = readFileSync(join(root, 'dist/commander.cjs'));
+    const cache = readFileSync(join(root, 'dist', cacheOf('commander')));
+    expect(cache.length).toBeGreaterThan(source.length);
+    expect(cache.subarray(0, source.length).equals(source)).toBe(true);
+  });
+
+  test("a same-length change to a library bundled apart runs the new code, and that library's cache is made again", () => {
+    const file = join(dir, 'dist/commander.cjs');
+    const text = readFileSync(file, 'latin1');
+    expect(text.split('unknown option').length).toBeGreaterThan(1);
+    writeFileSync(file, text.replaceAll('unknown option', 'UNKNOWN OPTION'), 'latin1');
+    const r = run(['pernet', 'list', '--zzz'], { IPSIM_STATE: join(dir, 'state.json') });
+    expect(r).toEqual({ stdout: '', stderr: "Error: UNKNOWN OPTION '--zzz'\n", exit: 255 });
+    expect(readFileSync(cacheFile('commander')).subarray(0, text.length).toString('latin1')).toContain('UNKNOWN OPTION');
+  });
+
+  test("a library's cache is written at the first run that loads it", () => {
+    rmSync(cacheFile('commander'));
+    expect(run(['--version']).exit).toBe(0);
+    expect(existsSync(cacheFile('commander'))).toBe(false);
+    expect(run(['pernet', 'list', '--help'], { IPSIM_STATE: join(dir, 'state.json') }).exit).toBe(0);
+    const cache = readFileSync(cacheFile('commander'));
+    expect(cache.subarray(0, statSync(join(dir, 'dist/commander.cjs')).size).equals(readFileSync(join(dir, 'dist/commander.cjs')))).toBe(true);
   });
 
   test('bin/ipsim runs as an executable, not only through node', () => {

@@ -36,10 +36,27 @@ describe('built-in modules', () => {
     expect(loaded.filter((m) => ['tty', 'net', 'child_process', 'os'].includes(m))).toEqual([]);
   });
 
-  test('netns list into a pipe loads none of tty, net and child_process', () => {
+  test('netns list into a pipe loads none of tty, net, child_process, os and timers/promises', () => {
     expect(ipsim(['netns', 'add', 'blue'], { state: t.state }).exit).toBe(0);
     const loaded = builtinsLoaded(['netns', 'list']);
-    expect(loaded.filter((m) => ['tty', 'net', 'child_process'].includes(m))).toEqual([]);
+    expect(loaded.filter((m) => ['tty', 'net', 'child_process', 'os', 'timers/promises'].includes(m))).toEqual([]);
+  });
+
+  test('netns add, which takes the lock, loads neither os nor timers/promises', () => {
+    const loaded = builtinsLoaded(['netns', 'add', 'blue']);
+    expect(loaded.filter((m) => ['os', 'timers/promises'].includes(m))).toEqual([]);
+  });
+
+  test('a command whose options commander parses loads none of child_process, net and tty', () => {
+    const loaded = builtinsLoaded(['pernet', 'register-subsys', 'x_net_ops', '--id', '--size', '64', '--init', 'x_init']);
+    expect(loaded.filter((m) => ['child_process', 'net', 'tty'].includes(m))).toEqual([]);
+  });
+
+  test('a -batch file loads neither perf_hooks nor os', () => {
+    const file = join(t.dir, 'lines');
+    writeFileSync(file, 'netns add blue\nnetns list\nnetns delete blue\n');
+    const loaded = builtinsLoaded(['-batch', file]);
+    expect(loaded.filter((m) => ['perf_hooks', 'os'].includes(m))).toEqual([]);
   });
 
   test('netns exec loads child_process', () => {

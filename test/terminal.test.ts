@@ -85,7 +85,8 @@ describe(`guided prompts${skipped}`, () => {
 describe(`spinners${skipped}`, () => {
   maybe('a long batch shows a spinner on stderr at a terminal, gone when it ends', async () => {
     const batch = join(fx.dir, 'big.txt');
-    writeFileSync(batch, Array.from({ length: 8000 }, (_, i) => `netns add n${i}\n`).join(''));
+    // Long enough to outlast the spinner's delay many times over: 8,000 lines now end before it.
+    writeFileSync(batch, Array.from({ length: 40000 }, (_, i) => `netns add n${i}\n`).join(''));
     await atTerminal(['-batch', batch], async (tty) => {
       await tty.waitFor(`running ${batch}`, 30000);
       const screen = await tty.waitFor('[exit 0]', 60000);

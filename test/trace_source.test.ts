@@ -8,7 +8,7 @@ import type { Machine } from '../lib/machine.js';
 import { SOURCE_3_10 } from '../lib/source_3_10.js';
 import { formatTrace } from '../lib/trace.js';
 import { traceName } from '../lib/trace_names.js';
-import { ipsim, tempDir } from './helpers/cli.js';
+import { distFilesLoaded, ipsim, tempDir } from './helpers/cli.js';
 import { bootedKernel, createNet, destroyNet, failOn, mustCreateNet, netOf, newKernel, ops } from './helpers/kernel.js';
 
 /** The kernel's trace since the last call, as text lines. */
@@ -356,5 +356,18 @@ describe('--trace=source', () => {
   const haveTree = existsSync(GIT_DIR);
   (haveTree ? test : test.skip)(`the committed table is what scripts/source-locations.mjs derives from the tree${haveTree ? '' : ' (skipped: no 3.10.105 tree at ' + GIT_DIR + ')'}`, () => {
     expect(() => execFileSync(process.execPath, ['scripts/source-locations.mjs', '--check', '--git-dir', GIT_DIR], { stdio: 'pipe' })).not.toThrow();
+  });
+});
+
+describe('the source table, a file of its own in dist/', () => {
+  test('is read by --trace=source only', () => {
+    const t = tempDir();
+    try {
+      expect(ipsim(['boot'], { state: t.state }).exit).toBe(0);
+      expect(distFilesLoaded(['--trace', 'netns', 'add', 'blue'], t.state)).toEqual([]);
+      expect(distFilesLoaded(['--trace=source', 'netns', 'add', 'red'], t.state)).toEqual(['source_3_10.cjs']);
+    } finally {
+      t.cleanup();
+    }
   });
 });

@@ -1,9 +1,9 @@
 // Runs the built command (bin/ipsim → dist/) as a subprocess, the way users and scripts do.
 import { afterEach, beforeEach } from '@jest/globals';
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 
 export const IPSIM = resolve('bin/ipsim');
 
@@ -106,10 +106,27 @@ export async function killHolder(holder: { wrapper_pid: number; cmd_pid: number 
 }
 
 /**
- * The files of dist/ other than the bundle that `ipsim args` requires (the separately bundled
- * libraries, build.mjs), as Node's module debug log names them.
+ * The files of dist/ other than the bundle that `ipsim args` runs (the libraries bundled apart,
+ * build.mjs), in the order it reads them.
  */
 export function distFilesLoaded(args: readonly string[], state: string): string[] {
-  const { stderr } = ipsim(args, { state, env: { NODE_DEBUG: 'module' } });
-  return [...stderr.matchAll(/load "[^"]*\/dist\/([^"/]+)" for module/gu)].map((m) => m[1]!);
+  const { dir, cleanup } = tempDir();
+  try {
+    // bin/ipsim reads each file of dist/ it runs with fs.readFileSync: a preloaded probe lists them.
+    const probe = join(dir, 'probe.cjs');
+    const out = join(dir, 'read.txt');
+    writeFileSync(
+      probe,
+      [
+        "const fs = require('node:fs');",
+        'const read = fs.readFileSync;',
+        "fs.readFileSync = function (file, ...rest) { if (typeof file === 'string' && /\\/dist\\/[^/]+\\.cjs$/.test(file)) fs.appendFileSync(process.env.PROBE_OUT, `${file}\\n`); return read.call(this, file, ...rest); };",
+      ].join('\n'),
+    );
+    ipsim(args, { state, env: { NODE_OPTIONS: `--require ${probe}`, PROBE_OUT: out } });
+    const files = existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter((line) => line !== '') : [];
+    return files.map((file) => basename(file)).filter((name) => name !== 'ipsim.cjs');
+  } finally {
+    cleanup();
+  }
 }
