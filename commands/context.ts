@@ -72,7 +72,7 @@ export async function observerNet(ctx: Ctx): Promise<Net> {
 }
 
 /** observerNet, for a command that has its kernel already (no wait: a batch runs it per line). */
-export function observerIn(ctx: Ctx, kernel: Kernel): Net {
+export function observerIn(ctx: Ctx, kernel: Machine): Net {
   const ref = ctx.observer;
   // After `reset` (and a new boot) in a batch, the namespace is gone whatever its serial.
   const net = ref !== undefined && ref.boot_id === kernel.state.boot_id ? kernel.netBySerialNo(ref.serial) : undefined;
