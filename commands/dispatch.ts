@@ -62,6 +62,7 @@ export async function runLine(ctx: Ctx, argv: string[], printTrace: boolean, atE
     return 1;
   }
   const tracing = ctx.tracer.enabled;
+  const withSource = ctx.tracer.source;
   try {
     return await module.run(ctx, argv.slice(1));
   } catch (err) {
@@ -85,6 +86,7 @@ export async function runLine(ctx: Ctx, argv: string[], printTrace: boolean, atE
     if (atEnd) await atEnd();
     if (printTrace && ctx.tracer.enabled) await printCommandTrace(ctx);
     ctx.tracer.enabled = tracing;
+    ctx.tracer.source = withSource;
   }
 }
 
@@ -93,7 +95,7 @@ export async function printCommandTrace(ctx: Pick<Ctx, 'tracer' | 'opts' | 'out'
   if (!ctx.tracer.enabled) return;
   const events = ctx.tracer.take();
   // --trace=source: the table of Linux 3.10.105's definitions, loaded only then.
-  const source = ctx.opts.traceSource ? (await import('../lib/source_3_10.js')).SOURCE_3_10 : undefined;
+  const source = ctx.tracer.source ? (await import('../lib/source_3_10.js')).SOURCE_3_10 : undefined;
   if (ctx.opts.json) {
     ctx.out.out(`${jsonDocument(traceDocument(events, source), false)}\n`);
     return;

@@ -150,13 +150,14 @@ async function invocation(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
     const { seedKernel } = await import('./boot.js');
     return seedKernel(session, hold, profilesDir, env, dispatch);
   });
+  session.tracer.source = opts.traceSource === true;
   const base = { opts, out, env, session, profilesDir, tracer: session.tracer, inProfile: false, dispatch };
   const runner = new CommandRunner(session, base);
   try {
     const object = parsed.ok && parsed.rest.length > 0 ? matchObject(parsed.rest[0]!) : undefined;
     const ignoresNetns = object !== undefined && GLOBAL_OBJECTS.has(object);
-    // `ipsim shell [--trace]` is the shell; other arguments make it an ordinary line (refused).
-    const shell = parsed.ok && object === 'shell' && opts.batch === undefined && parsed.rest.slice(1).every((word) => word === '--trace');
+    // `ipsim shell [--trace[=source]]` is the shell; other arguments make it an ordinary line (refused).
+    const shell = parsed.ok && object === 'shell' && opts.batch === undefined && parsed.rest.slice(1).every((word) => word === '--trace' || word === '--trace=source');
     const useEnv = object === 'netns' || shell || (parsed.ok && opts.batch !== undefined);
     // ip opens the batch file after -n has switched; it is looked at first to know what it may write.
     const input = parsed.ok && opts.batch !== undefined ? openBatchInput(opts.batch) : undefined;
@@ -183,6 +184,7 @@ async function invocation(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
     }
     if (shell) {
       const { runShell } = await import('./shell_loop.js');
+      if (parsed.rest.includes('--trace=source')) session.tracer.source = true;
       return await runShell(runner, session, { ...base, opts: { ...opts, trace: opts.trace || parsed.rest.length > 1 } });
     }
     if (parsed.rest.length === 0) {

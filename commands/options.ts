@@ -19,8 +19,12 @@ export interface Parsed {
 export async function parseOptions(ctx: Ctx, path: string, args: readonly string[], define: (cmd: Command) => Command): Promise<Parsed> {
   const { Command: CommandClass, CommanderError } = await import('commander');
   const help = COMMAND_HELP[path];
+  // `--trace=source` is matched exactly, as before OBJECT (ip_options.ts); commander sees --trace.
+  const end = args.indexOf('--');
+  const words = args.map((word, i) => (word === '--trace=source' && (end < 0 || i < end) ? '--trace' : word));
+  const source = words.some((word, i) => word !== args[i]);
   const cmd = define(new CommandClass(`ipsim ${path}`))
-    .option('--trace', 'print the kernel call tree of this command')
+    .option('--trace', 'print the kernel call tree of this command (--trace=source: with where 3.10 defines each function)')
     .helpOption('--help', 'print this help')
     .exitOverride()
     .configureOutput({
@@ -33,7 +37,7 @@ export async function parseOptions(ctx: Ctx, path: string, args: readonly string
   // A command without an entry in COMMAND_HELP still lists its usage and options.
   if (help) cmd.description(help.summary).addHelpText('after', `\nExample:\n  ${help.example}`);
   try {
-    cmd.parse([...args], { from: 'user' });
+    cmd.parse(words, { from: 'user' });
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err;
     if (err.code === 'commander.helpDisplayed') throw new HelpShown();
@@ -45,6 +49,7 @@ export async function parseOptions(ctx: Ctx, path: string, args: readonly string
   const opts = cmd.opts();
   // ipsim's own commands take --trace after the object too; runLine turns it off again.
   if (opts.trace === true) ctx.tracer.enabled = true;
+  if (source) ctx.tracer.source = true;
   return { opts, operands: cmd.args };
 }
 

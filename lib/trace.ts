@@ -17,7 +17,11 @@ export class Tracer {
   private depth = 0;
 
   /** Off, calls cost nothing but the body: scripts that do not ask for a trace pay no log. */
-  constructor(public enabled = false) {}
+  constructor(
+    public enabled = false,
+    /** `--trace=source`: the printed trace names where Linux 3.10.105 defines each function. */
+    public source = false,
+  ) {}
 
   /**
    * Records fn(args) at the current depth and runs body one level deeper. `ret` turns the body's

@@ -321,6 +321,31 @@ describe('--trace=source', () => {
     }
   });
 
+  test('after the object of an ipsim command, --trace=source is that command\'s alone', () => {
+    const t = tempDir();
+    try {
+      const boot = ipsim(['boot', '--profile', 'bare', '--trace=source'], { state: t.state });
+      expect(boot).toMatchObject({ exit: 0, stderr: "" });
+      expect(boot.stdout.split('\n')[0]).toBe('net_ns_init()  # net/core/net_namespace.c:400');
+      const script = [
+        'pernet register-subsys a_net_ops --init a_init --trace=source',
+        'pernet register-subsys b_net_ops --init b_init --trace',
+        'pernet unregister-subsys b_net_ops',
+      ].join('\n');
+      const batch = ipsim(['-batch', '-'], { state: t.state, stdin: `${script}\n` });
+      expect(batch).toMatchObject({ exit: 0, stderr: "" });
+      const out = batch.stdout.split('\n');
+      expect(out).toContain('register_pernet_subsys(a_net_ops) = 0  # net/core/net_namespace.c:552');
+      expect(out).toContain('register_pernet_subsys(b_net_ops) = 0');
+      expect(out.filter((l) => l.startsWith('unregister_pernet_subsys'))).toEqual([]);
+      // after `--`, the word is an operand, not an option
+      const operand = ipsim(['pernet', 'unregister-subsys', '--', '--trace=source'], { state: t.state });
+      expect(operand).toMatchObject({ exit: 1, stdout: '' });
+    } finally {
+      t.cleanup();
+    }
+  });
+
   test('-j: "src" on every event without "hook"; hook events exactly as before, their callbacks in "callback_src"', () => {
     const t = tempDir();
     try {
