@@ -13,6 +13,9 @@
  */
 import { getUnsigned, matches } from './utils.js';
 
+/** The one --trace value: each trace line also names where Linux 3.10.105 defines the function. */
+export const TRACE_SOURCE = '--trace=source';
+
 export interface GlobalOptions {
   json: number;
   pretty: number;
@@ -110,7 +113,7 @@ export function parseGlobalOptions(argv: readonly string[]): ParseResult {
       continue;
     }
     // Exact, like the others: --trace=x is not ipsim's and goes on to ip's table.
-    if (word === '--trace=source') {
+    if (word === TRACE_SOURCE) {
       options.trace = true;
       options.traceSource = true;
       i++;

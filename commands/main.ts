@@ -9,7 +9,7 @@ import { MORE, type BatchItem, type BatchParser } from './batch.js';
 import { openBatchInput, type BatchInput } from './batch_input.js';
 import { Fatal, type LineDispatcher } from './context.js';
 import { lineWrites, runLine } from './dispatch.js';
-import { matchObject, parseGlobalOptions, type GlobalOptions } from './ip_options.js';
+import { matchObject, parseGlobalOptions, TRACE_SOURCE, type GlobalOptions } from './ip_options.js';
 import { netns_switch } from './netns_switch.js';
 import { CommandRunner } from './runner.js';
 import { Session, type Hold } from './session.js';
@@ -157,7 +157,7 @@ async function invocation(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
     const object = parsed.ok && parsed.rest.length > 0 ? matchObject(parsed.rest[0]!) : undefined;
     const ignoresNetns = object !== undefined && GLOBAL_OBJECTS.has(object);
     // `ipsim shell [--trace[=source]]` is the shell; other arguments make it an ordinary line (refused).
-    const shell = parsed.ok && object === 'shell' && opts.batch === undefined && parsed.rest.slice(1).every((word) => word === '--trace' || word === '--trace=source');
+    const shell = parsed.ok && object === 'shell' && opts.batch === undefined && parsed.rest.slice(1).every((word) => word === '--trace' || word === TRACE_SOURCE);
     const useEnv = object === 'netns' || shell || (parsed.ok && opts.batch !== undefined);
     // ip opens the batch file after -n has switched; it is looked at first to know what it may write.
     const input = parsed.ok && opts.batch !== undefined ? openBatchInput(opts.batch) : undefined;
@@ -184,7 +184,7 @@ async function invocation(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
     }
     if (shell) {
       const { runShell } = await import('./shell_loop.js');
-      if (parsed.rest.includes('--trace=source')) session.tracer.source = true;
+      if (parsed.rest.includes(TRACE_SOURCE)) session.tracer.source = true;
       return await runShell(runner, session, { ...base, opts: { ...opts, trace: opts.trace || parsed.rest.length > 1 } });
     }
     if (parsed.rest.length === 0) {

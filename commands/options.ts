@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { Fatal, HelpShown, type Ctx } from './context.js';
 import { COMMAND_HELP, didYouMean } from './help.js';
+import { TRACE_SOURCE } from './ip_options.js';
 
 export interface Parsed {
   opts: Record<string, unknown>;
@@ -19,9 +20,9 @@ export interface Parsed {
 export async function parseOptions(ctx: Ctx, path: string, args: readonly string[], define: (cmd: Command) => Command): Promise<Parsed> {
   const { Command: CommandClass, CommanderError } = await import('commander');
   const help = COMMAND_HELP[path];
-  // `--trace=source` is matched exactly, as before OBJECT (ip_options.ts); commander sees --trace.
+  // TRACE_SOURCE is matched exactly, as before OBJECT (ip_options.ts); commander sees --trace.
   const end = args.indexOf('--');
-  const words = args.map((word, i) => (word === '--trace=source' && (end < 0 || i < end) ? '--trace' : word));
+  const words = args.map((word, i) => (word === TRACE_SOURCE && (end < 0 || i < end) ? '--trace' : word));
   const source = words.some((word, i) => word !== args[i]);
   const cmd = define(new CommandClass(`ipsim ${path}`))
     .option('--trace', 'print the kernel call tree of this command (--trace=source: with where 3.10 defines each function)')

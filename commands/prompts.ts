@@ -3,6 +3,7 @@
 // stdout terminals, README "At a terminal"), never in a batch or a boot profile: scripts see the old
 // behaviour. Every answer has a flag, so nothing here is needed to do anything. inquirer is
 // imported here only, when a question is asked.
+import { C_IDENTIFIER } from '../lib/state.js';
 import { Fatal, type Ctx } from './context.js';
 
 /** Whether this command may ask: a person at the terminal, and no batch or profile reading lines. */
@@ -36,7 +37,7 @@ function cancelled(ctx: Ctx, err: unknown): never {
  */
 export async function askOps(ctx: Ctx, kind: 'subsys' | 'device', given: ReadonlySet<string>): Promise<Partial<OpsAnswers>> {
   const { default: inquirer } = await import('inquirer');
-  const fn = (what: string) => (value: string) => value === '' || /^[A-Za-z_][A-Za-z0-9_]*$/.test(value) || `a C identifier, or empty for no ${what}`;
+  const fn = (what: string) => (value: string) => value === '' || C_IDENTIFIER.test(value) || `a C identifier, or empty for no ${what}`;
   const questions = [
     { type: 'input', name: 'name', message: `Name of the pernet_operations (register_pernet_${kind}):`, validate: (v: string) => v.trim() !== '' || 'a name is needed' },
     { type: 'confirm', name: 'id', message: 'Ask for a net_generic id (ops->id)?', default: false },

@@ -10,15 +10,13 @@ import { addHolder, holderStarted, removeHolder } from './holders.js';
 import { Kernel, NET_NS_CALLBACKS, NET_NS_OPS, type NewIdResult } from './net_namespace.js';
 import { Refused } from './refused.js';
 import { RunNetns, type NameEvent } from './run_netns.js';
-import type { Holder, KernelState, Net, OpsKind, PernetOps } from './state.js';
+import { C_IDENTIFIER, type Holder, type KernelState, type Net, type OpsKind, type PernetOps } from './state.js';
 import { Tracer } from './trace.js';
 import { TraceNames } from './trace_names.js';
 import { newWork, type EngineWork } from './work.js';
 
 /** What `pernet register-*` asks for: the ops before the kernel has written its id (id: wants one). */
 export type OpsSpec = Omit<PernetOps, 'kind' | 'id'> & { id: boolean };
-
-const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export class Machine {
   private readonly kernel: Kernel;

@@ -5,6 +5,9 @@ import { INITIAL_NET_GEN_PTRS, type NetGeneric } from './generic.js';
 
 export type OpsKind = 'subsys' | 'device';
 
+/** What names an ops and its callbacks: C identifiers, as the kernel's symbols are. */
+export const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /** A fault injected into a callback: init returns -errno on namespaces the selector matches. */
 export interface FailInit {
   net: string;

@@ -8,6 +8,7 @@ import { MAX_PROC_RESERVE } from '../lib/allocators.js';
 import { MAX_ERRNO } from '../lib/errno.js';
 import { PROC_DYNAMIC_FIRST, PROC_MAX_INDEX } from '../lib/proc_fs.js';
 import { isValidNetnsName } from '../lib/run_netns.js';
+import { C_IDENTIFIER } from '../lib/state.js';
 
 export const STATE_FORMAT = 'ipsim-state';
 export const STATE_VERSION = 1;
@@ -34,7 +35,7 @@ export function isNetnsSelector(s: string): boolean {
 function build() {
   const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
   const text = v.pipe(v.string(), v.check(isUnicodeText, 'not valid Unicode (a lone surrogate)'));
-  const identifier = v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a C identifier'));
+  const identifier = v.pipe(v.string(), v.regex(C_IDENTIFIER, 'must be a C identifier'));
   const callback = v.nullable(identifier);
   const selector = v.pipe(text, v.check(isNetnsSelector, 'invalid namespace selector'));
   const pid = v.pipe(count, v.maxValue(PID_MAX_LIMIT - 1));
