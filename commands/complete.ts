@@ -182,10 +182,10 @@ export function complete(words: readonly string[], live: (state: string | undefi
 /** The names in a state file, read as they are: no lock, no checks; unreadable (or a FIFO, never opened) means none. */
 export function readLiveNames(path: string): LiveNames {
   try {
-    const doc = JSON.parse(readRegular(path, 'use state file')?.toString('utf8') ?? '{}') as { kernel?: { names?: { name?: unknown }[]; pernet_list?: { name?: unknown }[] } };
-    const strings = (list: { name?: unknown }[] | undefined): string[] =>
-      Array.isArray(list) ? list.map((item) => item?.name).filter((name): name is string => typeof name === 'string') : [];
-    return { netns: strings(doc.kernel?.names), ops: strings(doc.kernel?.pernet_list) };
+    const doc = JSON.parse(readRegular(path, 'use state file')?.toString('utf8') ?? '{}') as { kernel?: { names?: { name?: unknown }; pernet_list?: { name?: unknown }[] } };
+    const strings = (list: unknown): string[] => (Array.isArray(list) ? list.filter((name): name is string => typeof name === 'string') : []);
+    const ops = doc.kernel?.pernet_list;
+    return { netns: strings(doc.kernel?.names?.name), ops: strings(Array.isArray(ops) ? ops.map((item) => item?.name) : []) };
   } catch {
     return { netns: [], ops: [] };
   }

@@ -70,19 +70,21 @@ async function netns_list(ctx: Ctx): Promise<number> {
   const observer = observerIn(ctx, kernel);
   netns_map_init(ctx, kernel, observer);
   const dir = kernel.readdir();
+  // peernet2id() finds nothing in an empty nsid table: no entry's namespace need be looked up.
+  const noIds = observer.nsids.length === 0;
   if (ctx.opts.json) {
     const entries: JsonValue[] = [];
-    for (const { name, net } of dir) {
-      const id = kernel.peernet2id(observer, net);
-      entries.push(id >= 0 ? { name, id } : { name });
+    for (const entry of dir) {
+      const id = noIds ? -1 : kernel.peernet2id(observer, entry.net);
+      entries.push(id >= 0 ? { name: entry.name, id } : { name: entry.name });
     }
     printJson(ctx, entries);
     return 0;
   }
   let text = '';
-  for (const { name, net } of dir) {
-    const id = kernel.peernet2id(observer, net);
-    text += id >= 0 ? `${name} (id: ${id})\n` : `${name}\n`;
+  for (const entry of dir) {
+    const id = noIds ? -1 : kernel.peernet2id(observer, entry.net);
+    text += id >= 0 ? `${entry.name} (id: ${id})\n` : `${entry.name}\n`;
   }
   ctx.out.out(text);
   return 0;

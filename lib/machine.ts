@@ -9,7 +9,7 @@ import { changeFaults, checkFaults, initFault, kzallocFails, type FaultChange } 
 import { addHolder, holderStarted, removeHolder } from './holders.js';
 import { Kernel, NET_NS_CALLBACKS, NET_NS_OPS, type NewIdResult } from './net_namespace.js';
 import { Refused } from './refused.js';
-import { RunNetns, type NameEvent } from './run_netns.js';
+import { RunNetns, type DirEntry, type NameEvent } from './run_netns.js';
 import { C_IDENTIFIER, type Holder, type KernelState, type Net, type OpsKind, type PernetOps } from './state.js';
 import { Tracer } from './trace.js';
 import { TraceNames } from './trace_names.js';
@@ -148,7 +148,7 @@ export class Machine {
     return this.runNetns.namesOf(net);
   }
 
-  readdir(): { name: string; net: Net }[] {
+  readdir(): DirEntry[] {
     return this.runNetns.readdir();
   }
 

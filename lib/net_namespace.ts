@@ -8,7 +8,7 @@
 import { EEXIST, ENOMEM } from './errno.js';
 import { KernelBug, net_alloc_generic, net_generic, storeSlot, type Slot } from './generic.js';
 import { Ida } from './idr.js';
-import { IndexedList } from './indexed_list.js';
+import { NetList, takeNetSource } from './net_list.js';
 import { NsidTables } from './nsid_tables.js';
 import { ProcFs } from './proc_fs.js';
 import type { KernelState, Net, PernetOps } from './state.js';
@@ -64,7 +64,7 @@ export class Kernel {
   /** The nsid tables' indexes (Linux 4.0+). */
   readonly nsids: NsidTables;
   /** net_namespace_list; state.net_namespace_list is its view. */
-  private readonly nets: IndexedList<number, Net>;
+  private readonly nets: NetList;
   private readonly opsByName = new Map<string, PernetOps>();
   /**
    * __put_net() adds at the head of cleanup_list; this array holds it tail first, so appending is
@@ -79,8 +79,8 @@ export class Kernel {
     private readonly work: EngineWork,
     private readonly hooks: KernelHooks,
   ) {
-    this.nets = new IndexedList(state.net_namespace_list, (net) => net.serial, work);
-    this.nsids = new NsidTables(state.net_namespace_list, (serial) => this.nets.has(serial), work);
+    this.nets = new NetList(takeNetSource(state), work);
+    this.nsids = new NsidTables(this.nets.withNsids(), (serial) => this.nets.has(serial), work);
     Object.defineProperty(state, 'net_namespace_list', { configurable: true, enumerable: true, get: () => this.nets.list() });
     for (const ops of state.pernet_list) this.opsByName.set(ops.name, ops);
     this.net_generic_ids = new Ida(state.pernet_list.flatMap((ops) => (ops.id === null ? [] : [ops.id])));
@@ -99,8 +99,8 @@ export class Kernel {
     return this.opsByName.get(name);
   }
 
-  private *procInums(): Iterable<number> {
-    for (const net of this.nets.values()) if (net.proc_inum !== null) yield net.proc_inum;
+  private procInums(): Iterable<number> {
+    return this.nets.procInums();
   }
 
   private netName(net: Net): string {

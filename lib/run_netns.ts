@@ -19,13 +19,30 @@ export interface NameEvent {
 
 export function isValidNetnsName(name: string): boolean {
   // iproute2's is_valid_netns_name(): non-empty, at most NAME_MAX bytes, no '/', not . or ..
+  // A UTF-16 unit is at most 3 bytes of UTF-8: a name of 85 units or fewer needs no count.
   return (
     name.length > 0 &&
-    Buffer.byteLength(name, 'utf8') <= 255 &&
+    (name.length <= 85 || Buffer.byteLength(name, 'utf8') <= 255) &&
     !name.includes('/') &&
     name !== '.' &&
     name !== '..'
   );
+}
+
+/**
+ * A file in /run/netns. Its namespace is looked up when read: `netns list` reads none while the
+ * current namespace has no nsids, so listing 10,000 names makes no struct net (lib/net_list.ts).
+ */
+export class DirEntry {
+  constructor(
+    readonly name: string,
+    private readonly serial: number,
+    private readonly netOf: (serial: number) => Net | undefined,
+  ) {}
+
+  get net(): Net {
+    return this.netOf(this.serial)!;
+  }
 }
 
 /** The directory's entries: state.names is their view, oldest first. */
@@ -75,12 +92,12 @@ export class RunNetns {
   }
 
   /** The directory as readdir() on tmpfs returns it: newest first. An array: a loop runs once, cold. */
-  readdir(): { name: string; net: Net }[] {
+  readdir(): DirEntry[] {
     const names = this.entries.list();
-    const out: { name: string; net: Net }[] = [];
+    const out: DirEntry[] = [];
     for (let i = names.length - 1; i >= 0; i -= 1) {
       const entry = names[i]!;
-      out.push({ name: entry.name, net: this.netOf(entry.serial)! });
+      out.push(new DirEntry(entry.name, entry.serial, this.netOf));
     }
     return out;
   }

@@ -9,8 +9,10 @@ export interface EngineWork {
   ops: number;
   /** Entries copied or moved: into a rebuilt list, table or index, or by reordering a list. */
   moved: number;
+  /** struct nets made from a loaded state file's columns: each when first read (lib/net_list.ts). */
+  made: number;
 }
 
 export function newWork(): EngineWork {
-  return { nets: 0, ops: 0, moved: 0 };
+  return { nets: 0, ops: 0, moved: 0, made: 0 };
 }

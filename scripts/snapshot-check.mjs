@@ -134,7 +134,9 @@ export async function generate() {
         }
         // Every entry's schema refuses undefined, so a missing key is refused by its value's check.
         const x = `v${temp++}`;
-        body.push(`  const ${x} = o[${literal(key)}];`, `  if (!(${cond(entry, x, key)})) return false;`);
+        // Named by its path below the document, so that two columns called `serial` get two functions.
+        const path = name === 'document' ? key : `${name}_${key}`;
+        body.push(`  const ${x} = o[${literal(key)}];`, `  if (!(${cond(entry, x, path)})) return false;`);
       }
       body.push('  return true;', '}');
     }

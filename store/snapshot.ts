@@ -6,7 +6,10 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import * as v from 'valibot';
 import { NET_NS_CALLBACKS, NET_NS_OPS } from '../lib/net_namespace.js';
 import { PROC_DYNAMIC_FIRST } from '../lib/proc_fs.js';
-import type { KernelState, Net } from '../lib/state.js';
+import type { NetSource } from '../lib/net_list.js';
+import { deferNets } from '../lib/net_list.js';
+import type { Slot } from '../lib/generic.js';
+import type { KernelState, Net, NetnsName, NsidEntry } from '../lib/state.js';
 import { isStateDocument } from './snapshot_check.js';
 import { documentSchema, STATE_FORMAT, STATE_VERSION } from './snapshot_schema.js';
 
@@ -26,8 +29,73 @@ export class SnapshotError extends Error {
   }
 }
 
+/** A ptr[] slot of the namespace whose serial is `net`: gen_slots holds every namespace's, in list order. */
+export interface SlotRow extends Slot {
+  net: number;
+}
+
+/** An nsid table entry of the namespace whose serial is `net`, in list order then by nsid. */
+export interface NsidRow extends NsidEntry {
+  net: number;
+}
+
+/** net_namespace_list as the file holds it: a column per field of struct net, a row per entry of its arrays. */
+export interface NetColumns {
+  serial: number[];
+  proc_inum: (number | null)[];
+  count: number[];
+  loopback_dev: ('lo' | null)[];
+  gen_len: number[];
+  gen_slots: SlotRow[];
+  nsids: NsidRow[];
+}
+
+/** /run/netns as the file holds it, oldest first. */
+export interface NameColumns {
+  name: string[];
+  serial: number[];
+}
+
+/** The kernel as the file holds it, and as the invariants are checked. */
+export type KernelDocument = Omit<KernelState, 'net_namespace_list' | 'names'> & { net_namespace_list: NetColumns; names: NameColumns };
+
+/**
+ * A command's state in the file's form. passive, dev_base_seq and user_ns are not stored: every
+ * namespace a command leaves has 1, 1 and init_user_ns (net_alloc, setup_net).
+ */
+export function kernelDocument(state: KernelState): KernelDocument {
+  const c: NetColumns = { serial: [], proc_inum: [], count: [], loopback_dev: [], gen_len: [], gen_slots: [], nsids: [] };
+  for (const net of state.net_namespace_list) {
+    if (net.passive !== 1 || net.dev_base_seq !== 1 || net.user_ns !== 'init_user_ns') {
+      throw new Error(`refusing to write an inconsistent state: net ${net.serial} has passive ${net.passive}, dev_base_seq ${net.dev_base_seq}, user_ns ${net.user_ns}`);
+    }
+    c.serial.push(net.serial);
+    c.proc_inum.push(net.proc_inum);
+    c.count.push(net.count);
+    c.loopback_dev.push(net.loopback_dev as 'lo' | null);
+    c.gen_len.push(net.gen.len);
+    for (const slot of net.gen.slots) c.gen_slots.push({ net: net.serial, index: slot.index, ops: slot.ops, size: slot.size, state: slot.state });
+    for (const entry of net.nsids) c.nsids.push({ net: net.serial, nsid: entry.nsid, peer: entry.peer });
+  }
+  const names: NameColumns = { name: [], serial: [] };
+  for (const entry of state.names) {
+    names.name.push(entry.name);
+    names.serial.push(entry.serial);
+  }
+  const { boot_id, next_serial, initialized, max_gen_ptrs, proc_reserved, first_device, pernet_list, holders } = state;
+  return { boot_id, next_serial, initialized, max_gen_ptrs, proc_reserved, first_device, pernet_list, net_namespace_list: c, names, holders };
+}
+
+/**
+ * The file's text for a state. A command must never leave a state the loader would refuse: the
+ * kernel model keeps the invariants by construction, so a failure here is a bug (exit 70), not a
+ * refusal.
+ */
 export function encodeSnapshot(state: KernelState): string {
-  return `${JSON.stringify({ format: STATE_FORMAT, version: STATE_VERSION, kernel: state })}\n`;
+  const kernel = kernelDocument(state);
+  const problem = inconsistency(kernel);
+  if (problem) throw new Error(`refusing to write an inconsistent state: ${problem}`);
+  return `${JSON.stringify({ format: STATE_FORMAT, version: STATE_VERSION, kernel })}\n`;
 }
 
 /**
@@ -47,8 +115,8 @@ function utf8Text(bytes: Uint8Array): string {
  * The document's kernel, once it passes the schema. The compiled check decides without
  * allocating; only on a refusal does valibot run, for the message naming the first issue.
  */
-function schemaChecked(doc: object): KernelState {
-  if (isStateDocument(doc)) return (doc as { kernel: KernelState }).kernel;
+function schemaChecked(doc: object): KernelDocument {
+  if (isStateDocument(doc)) return (doc as { kernel: KernelDocument }).kernel;
   const parsed = v.safeParse(documentSchema(), doc);
   if (!parsed.success) {
     const issue = parsed.issues[0];
@@ -56,7 +124,7 @@ function schemaChecked(doc: object): KernelState {
     throw new SnapshotError(path ? `${path}: ${issue.message}` : issue.message);
   }
   // Unreachable while the compiled check is valibot's decision (test/property.test.ts).
-  return parsed.output.kernel as KernelState;
+  return parsed.output.kernel as KernelDocument;
 }
 
 /** Decodes and checks a state file's bytes; throws SnapshotError saying what is wrong. */
@@ -71,46 +139,177 @@ export function decodeSnapshot(bytes: Uint8Array): KernelState {
   if (typeof doc !== 'object' || doc === null || !('format' in doc) || doc.format !== STATE_FORMAT) {
     throw new SnapshotError(`not an ipsim state: it has no "format":"${STATE_FORMAT}"`);
   }
-  if (!('version' in doc) || doc.version !== STATE_VERSION) {
-    throw new SnapshotError(`unknown format version ${JSON.stringify('version' in doc ? doc.version : null)} (this ipsim reads version ${STATE_VERSION})`);
+  const version = 'version' in doc ? doc.version : null;
+  if (version === 1 && 'kernel' in doc) doc = { format: STATE_FORMAT, version: STATE_VERSION, kernel: fromVersion1(doc.kernel) };
+  else if (version !== STATE_VERSION) {
+    throw new SnapshotError(`unknown format version ${JSON.stringify(version)} (this ipsim reads versions 1 and ${STATE_VERSION})`);
   }
-  const state = schemaChecked(doc);
-  const problem = inconsistency(state);
+  const kernel = schemaChecked(doc as object);
+  const problem = inconsistency(kernel);
   if (problem) throw new SnapshotError(`inconsistent: ${problem}`);
+  return kernelState(kernel);
+}
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/**
+ * A version 1 kernel (an object per namespace and per name) in version 2's form, so that one check
+ * decides both and the next write stores version 2. What does not have version 1's shape is left
+ * as it is, for the check to refuse.
+ */
+function fromVersion1(kernel: unknown): unknown {
+  if (!isRecord(kernel)) return kernel;
+  const { net_namespace_list: nets, names } = kernel;
+  if (!Array.isArray(nets) || !nets.every(isRecord) || !Array.isArray(names) || !names.every(isRecord)) return kernel;
+  const c = { serial: [] as unknown[], proc_inum: [] as unknown[], count: [] as unknown[], loopback_dev: [] as unknown[], gen_len: [] as unknown[], gen_slots: [] as unknown[], nsids: [] as unknown[] };
+  for (const [i, net] of nets.entries()) {
+    // Version 2 does not store them: they must be what every namespace a command leaves has.
+    for (const [field, value] of [['passive', 1], ['dev_base_seq', 1], ['user_ns', 'init_user_ns']] as const) {
+      if (net[field] !== value) throw new SnapshotError(`inconsistent: net_namespace_list[${i}]: ${field} is ${JSON.stringify(net[field])}, expected ${JSON.stringify(value)}`);
+    }
+    const gen = isRecord(net.gen) ? net.gen : {};
+    c.serial.push(net.serial);
+    c.proc_inum.push(net.proc_inum);
+    c.count.push(net.count);
+    c.loopback_dev.push(net.loopback_dev);
+    c.gen_len.push(gen.len);
+    const rows = (list: unknown, into: unknown[]): void => {
+      if (Array.isArray(list)) for (const row of list) into.push(isRecord(row) ? { net: net.serial, ...row } : row);
+      else into.push(list);
+    };
+    rows(gen.slots, c.gen_slots);
+    rows(net.nsids, c.nsids);
+  }
+  return { ...kernel, net_namespace_list: c, names: { name: names.map((n) => n.name), serial: names.map((n) => n.serial) } };
+}
+
+/**
+ * The namespaces of a checked document, each made into a struct net when first asked for: a
+ * command that reads a few of 10,000 namespaces makes a few (lib/net_list.ts).
+ */
+class ColumnSource implements NetSource {
+  private readonly made: (Net | undefined)[];
+  /** Each namespace's slots and nsid entries, by serial: only namespaces that have some. */
+  private slots: Map<number, Slot[]> | undefined;
+  private nsids: Map<number, NsidEntry[]> | undefined;
+
+  constructor(private readonly c: NetColumns) {
+    this.made = new Array<Net | undefined>(c.serial.length);
+  }
+
+  get length(): number {
+    return this.c.serial.length;
+  }
+
+  serial(i: number): number {
+    return this.c.serial[i]!;
+  }
+
+  proc_inum(i: number): number | null {
+    return this.c.proc_inum[i]!;
+  }
+
+  hasNsids(i: number): boolean {
+    return this.nsidTables().has(this.c.serial[i]!);
+  }
+
+  private slotArrays(): Map<number, Slot[]> {
+    if (!this.slots) {
+      this.slots = new Map();
+      for (const { net, index, ops, size, state } of this.c.gen_slots) {
+        const slot = { index, ops, size, state };
+        const slots = this.slots.get(net);
+        if (slots) slots.push(slot);
+        else this.slots.set(net, [slot]);
+      }
+    }
+    return this.slots;
+  }
+
+  private nsidTables(): Map<number, NsidEntry[]> {
+    if (!this.nsids) {
+      this.nsids = new Map();
+      for (const { net, nsid, peer } of this.c.nsids) {
+        const table = this.nsids.get(net);
+        if (table) table.push({ nsid, peer });
+        else this.nsids.set(net, [{ nsid, peer }]);
+      }
+    }
+    return this.nsids;
+  }
+
+  net(i: number): Net {
+    let net = this.made[i];
+    if (net === undefined) {
+      const c = this.c;
+      const serial = c.serial[i]!;
+      net = this.made[i] = {
+        serial,
+        proc_inum: c.proc_inum[i]!,
+        count: c.count[i]!,
+        passive: 1,
+        dev_base_seq: 1,
+        user_ns: 'init_user_ns',
+        loopback_dev: c.loopback_dev[i]!,
+        gen: { len: c.gen_len[i]!, slots: (c.gen_slots.length > 0 && this.slotArrays().get(serial)) || [] },
+        nsids: (c.nsids.length > 0 && this.nsidTables().get(serial)) || [],
+      };
+    }
+    return net;
+  }
+}
+
+/** The state a checked document holds; its namespaces are made as they are read. */
+function kernelState(k: KernelDocument): KernelState {
+  const n = k.names.name.length;
+  const names = new Array<NetnsName>(n);
+  for (let i = 0; i < n; i += 1) names[i] = { name: k.names.name[i]!, serial: k.names.serial[i]! };
+  const source = new ColumnSource(k.net_namespace_list);
+  const { boot_id, next_serial, initialized, max_gen_ptrs, proc_reserved, first_device, pernet_list, holders } = k;
+  const state: KernelState = { boot_id, next_serial, initialized, max_gen_ptrs, proc_reserved, first_device, pernet_list, net_namespace_list: [], names, holders };
+  let all: Net[] | undefined;
+  // Read before a kernel is built on the state (a test, a decode-encode round trip): made all at once.
+  Object.defineProperty(state, 'net_namespace_list', {
+    configurable: true,
+    enumerable: true,
+    get: () => (all ??= Array.from({ length: source.length }, (_, i) => source.net(i))),
+  });
+  deferNets(state, source);
   return state;
 }
 
 /**
- * Run before every write: a command must never leave a state the loader would refuse. The kernel
- * model keeps these invariants by construction, so a failure is a bug (exit 70), not a refusal.
+ * The invariants every command keeps, checked on the file's form in one pass over each column (no
+ * check is quadratic, and a valid state allocates little beyond the names' set and one count per
+ * namespace); the first one broken, or undefined. Shapes and bounds are the schema's.
  */
-export function assertConsistent(state: KernelState): void {
-  const problem = inconsistency(state);
-  if (problem) throw new Error(`refusing to write an inconsistent state: ${problem}`);
+export function inconsistency(k: KernelDocument): string | undefined {
+  return columnsProblem(k) ?? netsProblem(k) ?? opsProblem(k) ?? perNetProblem(k) ?? refsProblem(k);
+}
+
+const NET_COLUMNS = ['proc_inum', 'count', 'loopback_dev', 'gen_len'] as const;
+
+/** Every column of a table has a value for each of its rows. */
+function columnsProblem(k: KernelDocument): string | undefined {
+  const c = k.net_namespace_list;
+  for (const column of NET_COLUMNS) {
+    if (c[column].length !== c.serial.length) return `net_namespace_list.${column} has ${c[column].length} entries, serial has ${c.serial.length}`;
+  }
+  if (k.names.serial.length !== k.names.name.length) return `names.serial has ${k.names.serial.length} entries, name has ${k.names.name.length}`;
+  return undefined;
 }
 
 /**
- * The invariants every command keeps, checked in one pass over each list (no check is quadratic,
- * and a valid state allocates no more than the names' set and one count per namespace); the first
- * one broken, or undefined. Shapes and bounds are the schema's.
+ * The index of serial in an ascending column (netsProblem checks net_namespace_list.serial is),
+ * or -1: `hint` first (references mostly come in list order), else a binary search.
  */
-export function inconsistency(s: KernelState): string | undefined {
-  return netsProblem(s) ?? opsProblem(s) ?? perNetProblem(s) ?? refsProblem(s);
-}
-
-const netAt = (i: number) => `net_namespace_list[${i}]`;
-
-/**
- * The index of the namespace with this serial in a list netsProblem found strictly ascending, or
- * -1: `hint` first (references mostly come in list order), else a binary search.
- */
-function indexOfSerial(nets: readonly Net[], serial: number, hint: number): number {
-  if (hint < nets.length && nets[hint]!.serial === serial) return hint;
+function indexOfSerial(serials: readonly number[], serial: number, hint: number): number {
+  if (hint < serials.length && serials[hint] === serial) return hint;
   let lo = 0;
-  let hi = nets.length - 1;
+  let hi = serials.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const at = nets[mid]!.serial;
+    const at = serials[mid]!;
     if (at === serial) return mid;
     if (at < serial) lo = mid + 1;
     else hi = mid - 1;
@@ -118,76 +317,91 @@ function indexOfSerial(nets: readonly Net[], serial: number, hint: number): numb
   return -1;
 }
 
-/** The proc inode numbers of nets[0..end): a set only once they stop ascending. */
-function inumsBefore(nets: readonly Net[], end: number): Set<number> {
+/** The proc inode numbers of the first `end` namespaces: a set only once they stop ascending. */
+function inumsBefore(inumColumn: readonly (number | null)[], end: number): Set<number> {
   const inums = new Set<number>();
   for (let i = 0; i < end; i += 1) {
-    const inum = nets[i]!.proc_inum;
+    const inum = inumColumn[i]!;
     if (inum !== null) inums.add(inum);
   }
   return inums;
 }
 
-/** Serials, inode numbers, nsids: struct net on its own and against the others. */
-function netsProblem(s: KernelState): string | undefined {
-  const nets = s.net_namespace_list;
-  if (s.initialized !== (nets.length > 0)) return `initialized is ${s.initialized} but net_namespace_list has ${nets.length} namespaces`;
+/** A row of gen_slots or nsids that no namespace in list order takes. */
+function strayRow(column: string, r: number, net: number): string {
+  return `net_namespace_list.${column}[${r}]: net ${net} is not a namespace, or its rows are out of list order`;
+}
+
+/** Serials, inode numbers, generic slots, nsids: struct net on its own and against the others. */
+function netsProblem(k: KernelDocument): string | undefined {
+  const c = k.net_namespace_list;
+  const serials = c.serial;
+  const n = serials.length;
+  if (k.initialized !== (n > 0)) return `initialized is ${k.initialized} but net_namespace_list has ${n} namespaces`;
   // The proc IDA hands out the lowest free number, so inode numbers ascend until one is reused:
   // while they do, none can repeat, and no set is needed.
   let inums: Set<number> | undefined;
   let lastInum = -1;
   let lastSerial = -1;
-  for (let i = 0; i < nets.length; i += 1) {
-    const net = nets[i]!;
+  for (let i = 0; i < n; i += 1) {
+    const serial = serials[i]!;
     // net_alloc hands out serials in order and copy_net_ns appends: the list is ascending.
-    if (net.serial <= lastSerial) return `${netAt(i)}: serial ${net.serial} is not above the previous namespace's ${lastSerial}`;
-    lastSerial = net.serial;
-    if (net.serial >= s.next_serial) return `${netAt(i)}: serial ${net.serial} is not below next_serial ${s.next_serial}`;
-    if ((net.serial === 0) !== (i === 0)) return `${netAt(i)}: init_net (serial 0) must be first`;
-    const inum = net.proc_inum;
+    if (serial <= lastSerial) return `net_namespace_list.serial[${i}]: serial ${serial} is not above the previous namespace's ${lastSerial}`;
+    lastSerial = serial;
+    if (serial >= k.next_serial) return `net_namespace_list.serial[${i}]: serial ${serial} is not below next_serial ${k.next_serial}`;
+    if ((serial === 0) !== (i === 0)) return `net_namespace_list.serial[${i}]: init_net (serial 0) must be first`;
+  }
+  let slot = 0;
+  let nsid = 0;
+  for (let i = 0; i < n; i += 1) {
+    const serial = serials[i]!;
+    const inum = c.proc_inum[i]!;
     if (inum !== null) {
       if (inums === undefined && inum > lastInum) {
         lastInum = inum;
       } else {
-        inums ??= inumsBefore(nets, i);
-        if (inums.has(inum)) return `${netAt(i)}: proc_inum ${inum} appears twice`;
+        inums ??= inumsBefore(c.proc_inum, i);
+        if (inums.has(inum)) return `net_namespace_list.proc_inum[${i}]: proc_inum ${inum} appears twice`;
         inums.add(inum);
       }
-      if (inum - PROC_DYNAMIC_FIRST < s.proc_reserved) return `${netAt(i)}: proc_inum ${inum} is a reserved index`;
+      if (inum - PROC_DYNAMIC_FIRST < k.proc_reserved) return `net_namespace_list.proc_inum[${i}]: proc_inum ${inum} is a reserved index`;
     }
-    if (net.passive !== 1) return `${netAt(i)}: passive is ${net.passive}, expected 1`;
-    const gen = net.gen;
-    if (gen.len > s.max_gen_ptrs) return `${netAt(i)}: gen.len ${gen.len} exceeds max_gen_ptrs ${s.max_gen_ptrs}`;
-    let last = -1;
-    for (let j = 0; j < gen.slots.length; j += 1) {
-      const slot = gen.slots[j]!;
-      if (slot.index <= last || slot.index >= gen.len) return `${netAt(i)}: gen slot ${slot.index} out of order or beyond len ${gen.len}`;
-      last = slot.index;
+    const len = c.gen_len[i]!;
+    if (len > k.max_gen_ptrs) return `net_namespace_list.gen_len[${i}]: gen_len ${len} exceeds max_gen_ptrs ${k.max_gen_ptrs}`;
+    // This namespace's rows: the ones up to the first naming a later namespace.
+    for (let last = -1; slot < c.gen_slots.length && c.gen_slots[slot]!.net <= serial; slot += 1) {
+      const row = c.gen_slots[slot]!;
+      if (row.net !== serial) return strayRow('gen_slots', slot, row.net);
+      if (row.index <= last || row.index >= len) return `net_namespace_list.gen_slots[${slot}]: slot ${row.index} of net ${serial} out of order or beyond gen_len ${len}`;
+      last = row.index;
     }
-    let lastNsid = -1;
-    for (let j = 0; j < net.nsids.length; j += 1) {
-      const entry = net.nsids[j]!;
-      if (entry.nsid <= lastNsid) return `${netAt(i)}: nsids not strictly ascending`;
-      lastNsid = entry.nsid;
+    for (let last = -1; nsid < c.nsids.length && c.nsids[nsid]!.net <= serial; nsid += 1) {
+      const row = c.nsids[nsid]!;
+      if (row.net !== serial) return strayRow('nsids', nsid, row.net);
+      if (row.nsid <= last) return `net_namespace_list.nsids[${nsid}]: the nsids of net ${serial} are not strictly ascending`;
+      last = row.nsid;
     }
   }
+  if (slot < c.gen_slots.length) return strayRow('gen_slots', slot, c.gen_slots[slot]!.net);
+  if (nsid < c.nsids.length) return strayRow('nsids', nsid, c.nsids[nsid]!.net);
   // The serials ascend now: a peer is looked up by binary search.
-  for (let i = 0; i < nets.length; i += 1) {
-    const nsids = nets[i]!.nsids;
-    if (nsids.length === 0) continue;
-    const peers = new Set<number>();
-    for (let j = 0; j < nsids.length; j += 1) {
-      const entry = nsids[j]!;
-      if (indexOfSerial(nets, entry.peer, 0) < 0) return `${netAt(i)}: nsid ${entry.nsid} names a namespace that does not exist`;
-      if (peers.has(entry.peer)) return `${netAt(i)}: two nsids for one peer`;
-      peers.add(entry.peer);
+  let peers: Set<number> | undefined;
+  let table = -1;
+  for (let r = 0; r < c.nsids.length; r += 1) {
+    const row = c.nsids[r]!;
+    if (row.net !== table) {
+      table = row.net;
+      peers = new Set();
     }
+    if (indexOfSerial(serials, row.peer, 0) < 0) return `net_namespace_list.nsids[${r}]: nsid ${row.nsid} of net ${row.net} names a namespace that does not exist`;
+    if (peers!.has(row.peer)) return `net_namespace_list.nsids[${r}]: net ${row.net} has two nsids for one peer`;
+    peers!.add(row.peer);
   }
   return undefined;
 }
 
 /** pernet_list: names, ids, the subsys/device split, net_ns_ops, callbacks with effects, faults. */
-function opsProblem(s: KernelState): string | undefined {
+function opsProblem(s: KernelDocument): string | undefined {
   const opsNames = new Set<string>();
   const ids = new Set<number>();
   let firstDeviceSeen: string | null = null;
@@ -226,66 +440,72 @@ function opsProblem(s: KernelState): string | undefined {
  * a failed init makes a slot stale; a data slot names the ops owning its id, with that ops' size.
  * Stale slots may name anything: 3.x leaves the pointer behind.
  */
-function perNetProblem(s: KernelState): string | undefined {
+function perNetProblem(k: KernelDocument): string | undefined {
   const byId = new Map<number, { name: string; size: number }>();
   let netNsOps = false;
   let loopback = false;
-  for (const ops of s.pernet_list) {
+  for (const ops of k.pernet_list) {
     if (ops.id !== null && ops.size > 0) byId.set(ops.id, ops);
     if (ops.name === NET_NS_OPS.name) netNsOps = true;
     if (ops.init === 'loopback_net_init') loopback = true;
   }
-  const nets = s.net_namespace_list;
-  for (let i = 0; i < nets.length; i += 1) {
-    const net = nets[i]!;
-    if ((net.proc_inum !== null) !== netNsOps) {
-      return `${netAt(i)}: proc_inum is ${net.proc_inum}, but net_ns_ops is ${netNsOps ? '' : 'not '}registered`;
+  const c = k.net_namespace_list;
+  const rows = c.gen_slots;
+  // netsProblem found the rows in list order, each naming a namespace.
+  let r = 0;
+  for (let i = 0; i < c.serial.length; i += 1) {
+    const serial = c.serial[i]!;
+    const inum = c.proc_inum[i]!;
+    if ((inum !== null) !== netNsOps) {
+      return `net_namespace_list.proc_inum[${i}]: proc_inum is ${inum}, but net_ns_ops is ${netNsOps ? '' : 'not '}registered`;
     }
-    if (loopback && net.loopback_dev === null) return `${netAt(i)}: loopback_net_init is registered, yet loopback_dev is NULL`;
+    if (loopback && c.loopback_dev[i] === null) return `net_namespace_list.loopback_dev[${i}]: loopback_net_init is registered, yet loopback_dev is NULL`;
     let data = 0;
-    const slots = net.gen.slots;
-    for (let j = 0; j < slots.length; j += 1) {
-      const slot = slots[j]!;
+    const first = r;
+    for (; r < rows.length && rows[r]!.net === serial; r += 1) {
+      const slot = rows[r]!;
       if (slot.state !== 'data') continue;
       const owner = byId.get(slot.index + 1);
-      if (!owner || owner.name !== slot.ops) return `${netAt(i)}: ptr[${slot.index}] holds live data of ${slot.ops}, which does not own generic id ${slot.index + 1}`;
-      if (owner.size !== slot.size) return `${netAt(i)}: ptr[${slot.index}] holds ${slot.size} bytes, ${slot.ops} allocates ${owner.size}`;
+      if (!owner || owner.name !== slot.ops) return `net_namespace_list.gen_slots[${r}]: ptr[${slot.index}] of net ${serial} holds live data of ${slot.ops}, which does not own generic id ${slot.index + 1}`;
+      if (owner.size !== slot.size) return `net_namespace_list.gen_slots[${r}]: ptr[${slot.index}] of net ${serial} holds ${slot.size} bytes, ${slot.ops} allocates ${owner.size}`;
       data += 1;
     }
     if (data !== byId.size) {
-      const [id, ops] = [...byId].find(([id]) => !net.gen.slots.some((slot) => slot.index === id - 1 && slot.state === 'data'))!;
-      return `${netAt(i)}: ptr[${id - 1}] has no data of ${ops.name}, which has generic id ${id} and size ${ops.size}`;
+      const own = rows.slice(first, r);
+      const [id, ops] = [...byId].find(([id]) => !own.some((slot) => slot.index === id - 1 && slot.state === 'data'))!;
+      return `net_namespace_list.gen_slots: ptr[${id - 1}] of net ${serial} has no data of ${ops.name}, which has generic id ${id} and size ${ops.size}`;
     }
   }
   return undefined;
 }
 
 /** Names and holders are the references: count is exactly them (init_net has one more). */
-function refsProblem(s: KernelState): string | undefined {
-  const nets = s.net_namespace_list;
+function refsProblem(k: KernelDocument): string | undefined {
+  const serials = k.net_namespace_list.serial;
   // References per namespace, by its index in the list (netsProblem found the serials ascending).
-  const refs = new Uint32Array(nets.length);
-  const names = new Set<string>();
+  const refs = new Uint32Array(serials.length);
+  const seen = new Set<string>();
+  const { name: names, serial: bound } = k.names;
   let hint = 0;
-  for (let i = 0; i < s.names.length; i += 1) {
-    const entry = s.names[i]!;
-    if (names.has(entry.name)) return `names[${i}]: "${entry.name}" appears twice`;
-    names.add(entry.name);
-    const at = indexOfSerial(nets, entry.serial, hint);
-    if (at < 0) return `names[${i}]: "${entry.name}" is bound to a namespace that does not exist`;
+  for (let i = 0; i < names.length; i += 1) {
+    const name = names[i]!;
+    if (seen.has(name)) return `names.name[${i}]: "${name}" appears twice`;
+    seen.add(name);
+    const at = indexOfSerial(serials, bound[i]!, hint);
+    if (at < 0) return `names.serial[${i}]: "${name}" is bound to a namespace that does not exist`;
     refs[at]! += 1;
     hint = at + 1;
   }
-  for (let i = 0; i < s.holders.length; i += 1) {
-    const at = indexOfSerial(nets, s.holders[i]!.serial, 0);
+  for (let i = 0; i < k.holders.length; i += 1) {
+    const at = indexOfSerial(serials, k.holders[i]!.serial, 0);
     if (at < 0) return `holders[${i}]: holds a namespace that does not exist`;
     refs[at]! += 1;
   }
-  for (let i = 0; i < nets.length; i += 1) {
-    const net = nets[i]!;
-    const expected = refs[i]! + (net.serial === 0 ? 1 : 0);
-    if (net.count !== expected) return `${netAt(i)}: count is ${net.count}, expected ${expected} (names and holders)`;
-    if (expected === 0) return `${netAt(i)}: no name or process holds it, yet cleanup_net has not removed it`;
+  for (let i = 0; i < serials.length; i += 1) {
+    const count = k.net_namespace_list.count[i]!;
+    const expected = refs[i]! + (serials[i] === 0 ? 1 : 0);
+    if (count !== expected) return `net_namespace_list.count[${i}]: count is ${count}, expected ${expected} (names and holders)`;
+    if (expected === 0) return `net_namespace_list.count[${i}]: no name or process holds it, yet cleanup_net has not removed it`;
   }
   return undefined;
 }

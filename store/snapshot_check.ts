@@ -6,7 +6,7 @@ import { isNetnsSelector, isUnicodeText, isValidNetnsName } from './snapshot_sch
 const RE0 = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RE1 = /^[0-9]*$/;
 
-function check_fail_init_item(o: any): boolean {
+function check_kernel_pernet_list_item_fail_init_item(o: any): boolean {
   if (!o || typeof o !== 'object') return false;
   // Strict: a key the schema does not have is refused.
   for (const k in o) if (k !== "net" && k !== "errno") return false;
@@ -17,16 +17,16 @@ function check_fail_init_item(o: any): boolean {
   return true;
 }
 
-function check_fail_init(a: unknown): boolean {
+function check_kernel_pernet_list_item_fail_init(a: unknown): boolean {
   if (!Array.isArray(a)) return false;
   for (let i = 0; i < a.length; i++) {
     const e = a[i];
-    if (!(check_fail_init_item(e))) return false;
+    if (!(check_kernel_pernet_list_item_fail_init_item(e))) return false;
   }
   return true;
 }
 
-function check_fail_alloc(a: unknown): boolean {
+function check_kernel_pernet_list_item_fail_alloc(a: unknown): boolean {
   if (!Array.isArray(a)) return false;
   for (let i = 0; i < a.length; i++) {
     const e = a[i];
@@ -35,7 +35,7 @@ function check_fail_alloc(a: unknown): boolean {
   return true;
 }
 
-function check_pernet_list_item(o: any): boolean {
+function check_kernel_pernet_list_item(o: any): boolean {
   if (!o || typeof o !== 'object') return false;
   // Strict: a key the schema does not have is refused.
   for (const k in o) if (k !== "name" && k !== "kind" && k !== "id" && k !== "size" && k !== "init" && k !== "exit" && k !== "exit_batch" && k !== "fail_init" && k !== "fail_alloc") return false;
@@ -54,131 +54,165 @@ function check_pernet_list_item(o: any): boolean {
   const v6 = o["exit_batch"];
   if (!((v6 === null || (typeof v6 === 'string' && RE0.test(v6))))) return false;
   const v7 = o["fail_init"];
-  if (!(check_fail_init(v7))) return false;
+  if (!(check_kernel_pernet_list_item_fail_init(v7))) return false;
   const v8 = o["fail_alloc"];
-  if (!(check_fail_alloc(v8))) return false;
+  if (!(check_kernel_pernet_list_item_fail_alloc(v8))) return false;
   return true;
 }
 
-function check_pernet_list(a: unknown): boolean {
+function check_kernel_pernet_list(a: unknown): boolean {
   if (!Array.isArray(a)) return false;
   for (let i = 0; i < a.length; i++) {
     const e = a[i];
-    if (!(check_pernet_list_item(e))) return false;
+    if (!(check_kernel_pernet_list_item(e))) return false;
   }
   return true;
 }
 
-function check_slots_item(o: any): boolean {
+function check_kernel_net_namespace_list_serial(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const e = a[i];
+    if (!(Number.isSafeInteger(e) && e >= 0)) return false;
+  }
+  return true;
+}
+
+function check_kernel_net_namespace_list_proc_inum(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const e = a[i];
+    if (!((e === null || (Number.isSafeInteger(e) && e >= 0 && e >= 4026531840 && e <= 4294967295)))) return false;
+  }
+  return true;
+}
+
+function check_kernel_net_namespace_list_count(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const e = a[i];
+    if (!(Number.isSafeInteger(e) && e >= 0)) return false;
+  }
+  return true;
+}
+
+function check_kernel_net_namespace_list_loopback_dev(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const e = a[i];
+    if (!((e === null || (e === "lo")))) return false;
+  }
+  return true;
+}
+
+function check_kernel_net_namespace_list_gen_len(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const e = a[i];
+    if (!(Number.isSafeInteger(e) && e >= 0 && e >= 13 && e <= 524285)) return false;
+  }
+  return true;
+}
+
+function check_kernel_net_namespace_list_gen_slots_item(o: any): boolean {
   if (!o || typeof o !== 'object') return false;
   // Strict: a key the schema does not have is refused.
-  for (const k in o) if (k !== "index" && k !== "ops" && k !== "size" && k !== "state") return false;
-  const v0 = o["index"];
+  for (const k in o) if (k !== "net" && k !== "index" && k !== "ops" && k !== "size" && k !== "state") return false;
+  const v0 = o["net"];
   if (!(Number.isSafeInteger(v0) && v0 >= 0)) return false;
-  const v1 = o["ops"];
-  if (!(typeof v1 === 'string' && RE0.test(v1))) return false;
-  const v2 = o["size"];
-  if (!(Number.isSafeInteger(v2) && v2 >= 0 && v2 >= 1)) return false;
-  const v3 = o["state"];
-  if (!((v3 === "data" || v3 === "stale"))) return false;
-  return true;
-}
-
-function check_slots(a: unknown): boolean {
-  if (!Array.isArray(a)) return false;
-  for (let i = 0; i < a.length; i++) {
-    const e = a[i];
-    if (!(check_slots_item(e))) return false;
-  }
-  return true;
-}
-
-function check_gen(o: any): boolean {
-  if (!o || typeof o !== 'object') return false;
-  // Strict: a key the schema does not have is refused.
-  for (const k in o) if (k !== "len" && k !== "slots") return false;
-  const v0 = o["len"];
-  if (!(Number.isSafeInteger(v0) && v0 >= 0 && v0 >= 13 && v0 <= 524285)) return false;
-  const v1 = o["slots"];
-  if (!(check_slots(v1))) return false;
-  return true;
-}
-
-function check_nsids_item(o: any): boolean {
-  if (!o || typeof o !== 'object') return false;
-  // Strict: a key the schema does not have is refused.
-  for (const k in o) if (k !== "nsid" && k !== "peer") return false;
-  const v0 = o["nsid"];
-  if (!(Number.isSafeInteger(v0) && v0 >= 0 && v0 <= 2147483647)) return false;
-  const v1 = o["peer"];
+  const v1 = o["index"];
   if (!(Number.isSafeInteger(v1) && v1 >= 0)) return false;
+  const v2 = o["ops"];
+  if (!(typeof v2 === 'string' && RE0.test(v2))) return false;
+  const v3 = o["size"];
+  if (!(Number.isSafeInteger(v3) && v3 >= 0 && v3 >= 1)) return false;
+  const v4 = o["state"];
+  if (!((v4 === "data" || v4 === "stale"))) return false;
   return true;
 }
 
-function check_nsids(a: unknown): boolean {
+function check_kernel_net_namespace_list_gen_slots(a: unknown): boolean {
   if (!Array.isArray(a)) return false;
   for (let i = 0; i < a.length; i++) {
     const e = a[i];
-    if (!(check_nsids_item(e))) return false;
+    if (!(check_kernel_net_namespace_list_gen_slots_item(e))) return false;
   }
   return true;
 }
 
-function check_net_namespace_list_item(o: any): boolean {
+function check_kernel_net_namespace_list_nsids_item(o: any): boolean {
   if (!o || typeof o !== 'object') return false;
   // Strict: a key the schema does not have is refused.
-  for (const k in o) if (k !== "serial" && k !== "proc_inum" && k !== "count" && k !== "passive" && k !== "dev_base_seq" && k !== "user_ns" && k !== "loopback_dev" && k !== "gen" && k !== "nsids") return false;
-  const v0 = o["serial"];
+  for (const k in o) if (k !== "net" && k !== "nsid" && k !== "peer") return false;
+  const v0 = o["net"];
   if (!(Number.isSafeInteger(v0) && v0 >= 0)) return false;
-  const v1 = o["proc_inum"];
-  if (!((v1 === null || (Number.isSafeInteger(v1) && v1 >= 0 && v1 >= 4026531840 && v1 <= 4294967295)))) return false;
-  const v2 = o["count"];
+  const v1 = o["nsid"];
+  if (!(Number.isSafeInteger(v1) && v1 >= 0 && v1 <= 2147483647)) return false;
+  const v2 = o["peer"];
   if (!(Number.isSafeInteger(v2) && v2 >= 0)) return false;
-  const v3 = o["passive"];
-  if (!(Number.isSafeInteger(v3) && v3 >= 0)) return false;
-  const v4 = o["dev_base_seq"];
-  if (!(v4 === 1)) return false;
-  const v5 = o["user_ns"];
-  if (!(v5 === "init_user_ns")) return false;
-  const v6 = o["loopback_dev"];
-  if (!((v6 === null || (v6 === "lo")))) return false;
-  const v7 = o["gen"];
-  if (!(check_gen(v7))) return false;
-  const v8 = o["nsids"];
-  if (!(check_nsids(v8))) return false;
   return true;
 }
 
-function check_net_namespace_list(a: unknown): boolean {
+function check_kernel_net_namespace_list_nsids(a: unknown): boolean {
   if (!Array.isArray(a)) return false;
   for (let i = 0; i < a.length; i++) {
     const e = a[i];
-    if (!(check_net_namespace_list_item(e))) return false;
+    if (!(check_kernel_net_namespace_list_nsids_item(e))) return false;
   }
   return true;
 }
 
-function check_names_item(o: any): boolean {
+function check_kernel_net_namespace_list(o: any): boolean {
+  if (!o || typeof o !== 'object') return false;
+  // Strict: a key the schema does not have is refused.
+  for (const k in o) if (k !== "serial" && k !== "proc_inum" && k !== "count" && k !== "loopback_dev" && k !== "gen_len" && k !== "gen_slots" && k !== "nsids") return false;
+  const v0 = o["serial"];
+  if (!(check_kernel_net_namespace_list_serial(v0))) return false;
+  const v1 = o["proc_inum"];
+  if (!(check_kernel_net_namespace_list_proc_inum(v1))) return false;
+  const v2 = o["count"];
+  if (!(check_kernel_net_namespace_list_count(v2))) return false;
+  const v3 = o["loopback_dev"];
+  if (!(check_kernel_net_namespace_list_loopback_dev(v3))) return false;
+  const v4 = o["gen_len"];
+  if (!(check_kernel_net_namespace_list_gen_len(v4))) return false;
+  const v5 = o["gen_slots"];
+  if (!(check_kernel_net_namespace_list_gen_slots(v5))) return false;
+  const v6 = o["nsids"];
+  if (!(check_kernel_net_namespace_list_nsids(v6))) return false;
+  return true;
+}
+
+function check_kernel_names_name(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const e = a[i];
+    if (!(typeof e === 'string' && isUnicodeText(e) && isValidNetnsName(e))) return false;
+  }
+  return true;
+}
+
+function check_kernel_names_serial(a: unknown): boolean {
+  if (!Array.isArray(a)) return false;
+  for (let i = 0; i < a.length; i++) {
+    const e = a[i];
+    if (!(Number.isSafeInteger(e) && e >= 0)) return false;
+  }
+  return true;
+}
+
+function check_kernel_names(o: any): boolean {
   if (!o || typeof o !== 'object') return false;
   // Strict: a key the schema does not have is refused.
   for (const k in o) if (k !== "name" && k !== "serial") return false;
   const v0 = o["name"];
-  if (!(typeof v0 === 'string' && isUnicodeText(v0) && isValidNetnsName(v0))) return false;
+  if (!(check_kernel_names_name(v0))) return false;
   const v1 = o["serial"];
-  if (!(Number.isSafeInteger(v1) && v1 >= 0)) return false;
+  if (!(check_kernel_names_serial(v1))) return false;
   return true;
 }
 
-function check_names(a: unknown): boolean {
-  if (!Array.isArray(a)) return false;
-  for (let i = 0; i < a.length; i++) {
-    const e = a[i];
-    if (!(check_names_item(e))) return false;
-  }
-  return true;
-}
-
-function check_holders_item(o: any): boolean {
+function check_kernel_holders_item(o: any): boolean {
   if (!o || typeof o !== 'object') return false;
   // Strict: a key the schema does not have is refused.
   for (const k in o) if (k !== "wrapper_pid" && k !== "wrapper_start" && k !== "cmd_pid" && k !== "cmd_start" && k !== "boot_id" && k !== "serial") return false;
@@ -197,11 +231,11 @@ function check_holders_item(o: any): boolean {
   return true;
 }
 
-function check_holders(a: unknown): boolean {
+function check_kernel_holders(a: unknown): boolean {
   if (!Array.isArray(a)) return false;
   for (let i = 0; i < a.length; i++) {
     const e = a[i];
-    if (!(check_holders_item(e))) return false;
+    if (!(check_kernel_holders_item(e))) return false;
   }
   return true;
 }
@@ -223,13 +257,13 @@ function check_kernel(o: any): boolean {
   const v5 = o["first_device"];
   if (!((v5 === null || (typeof v5 === 'string' && RE0.test(v5))))) return false;
   const v6 = o["pernet_list"];
-  if (!(check_pernet_list(v6))) return false;
+  if (!(check_kernel_pernet_list(v6))) return false;
   const v7 = o["net_namespace_list"];
-  if (!(check_net_namespace_list(v7))) return false;
+  if (!(check_kernel_net_namespace_list(v7))) return false;
   const v8 = o["names"];
-  if (!(check_names(v8))) return false;
+  if (!(check_kernel_names(v8))) return false;
   const v9 = o["holders"];
-  if (!(check_holders(v9))) return false;
+  if (!(check_kernel_holders(v9))) return false;
   return true;
 }
 
@@ -240,7 +274,7 @@ function check_document(o: any): boolean {
   const v0 = o["format"];
   if (!(v0 === "ipsim-state")) return false;
   const v1 = o["version"];
-  if (!(v1 === 1)) return false;
+  if (!(v1 === 2)) return false;
   const v2 = o["kernel"];
   if (!(check_kernel(v2))) return false;
   return true;

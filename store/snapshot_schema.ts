@@ -11,7 +11,8 @@ import { isValidNetnsName } from '../lib/run_netns.js';
 import { C_IDENTIFIER } from '../lib/state.js';
 
 export const STATE_FORMAT = 'ipsim-state';
-export const STATE_VERSION = 1;
+/** 2: namespaces and names stored as columns (1 had an object per namespace and per name). */
+export const STATE_VERSION = 2;
 
 /** PID_MAX_LIMIT (include/linux/threads.h, 64-bit): every pid is below it. */
 const PID_MAX_LIMIT = 4 * 1024 * 1024;
@@ -54,21 +55,19 @@ function build() {
     fail_alloc: v.array(selector),
   });
 
-  const netSchema = v.strictObject({
-    serial: count,
-    proc_inum: v.nullable(v.pipe(count, v.minValue(PROC_DYNAMIC_FIRST), v.maxValue(PROC_DYNAMIC_FIRST + PROC_MAX_INDEX))),
-    count,
-    passive: count,
-    dev_base_seq: v.literal(1),
-    user_ns: v.literal('init_user_ns'),
-    loopback_dev: v.nullable(v.literal('lo')),
-    gen: v.strictObject({
-      len: v.pipe(count, v.minValue(INITIAL_NET_GEN_PTRS), v.maxValue(MAX_NET_GEN_PTRS)),
-      slots: v.array(
-        v.strictObject({ index: count, ops: identifier, size: v.pipe(count, v.minValue(1)), state: v.picklist(['data', 'stale']) }),
-      ),
-    }),
-    nsids: v.array(v.strictObject({ nsid: v.pipe(count, v.maxValue(0x7fffffff)), peer: count })),
+  // struct net, one column per field: a namespace is an index into every column, its generic slots
+  // and nsid entries are rows naming it by serial (README, "State file"). passive (1), dev_base_seq
+  // (1) and user_ns (init_user_ns) are the same in every namespace a command leaves: not stored.
+  const netsSchema = v.strictObject({
+    serial: v.array(count),
+    proc_inum: v.array(v.nullable(v.pipe(count, v.minValue(PROC_DYNAMIC_FIRST), v.maxValue(PROC_DYNAMIC_FIRST + PROC_MAX_INDEX)))),
+    count: v.array(count),
+    loopback_dev: v.array(v.nullable(v.literal('lo'))),
+    gen_len: v.array(v.pipe(count, v.minValue(INITIAL_NET_GEN_PTRS), v.maxValue(MAX_NET_GEN_PTRS))),
+    gen_slots: v.array(
+      v.strictObject({ net: count, index: count, ops: identifier, size: v.pipe(count, v.minValue(1)), state: v.picklist(['data', 'stale']) }),
+    ),
+    nsids: v.array(v.strictObject({ net: count, nsid: v.pipe(count, v.maxValue(0x7fffffff)), peer: count })),
   });
 
   const kernelSchema = v.strictObject({
@@ -79,8 +78,9 @@ function build() {
     proc_reserved: v.pipe(count, v.maxValue(MAX_PROC_RESERVE)),
     first_device: v.nullable(identifier),
     pernet_list: v.array(opsSchema),
-    net_namespace_list: v.array(netSchema),
-    names: v.array(v.strictObject({ name: v.pipe(text, v.check(isValidNetnsName, 'invalid netns name')), serial: count })),
+    net_namespace_list: netsSchema,
+    // /run/netns, one column per field, oldest first.
+    names: v.strictObject({ name: v.array(v.pipe(text, v.check(isValidNetnsName, 'invalid netns name'))), serial: v.array(count) }),
     holders: v.array(
       v.strictObject({
         wrapper_pid: v.pipe(pid, v.minValue(1)),

@@ -31,7 +31,7 @@ import type { KernelState } from '../lib/state.js';
 import { errnoCode, errnoError, fsFailure } from './errors.js';
 import { journalPath, lockPath, makeDir, openRegular, parseTempName, readRegularWithStat, resolveState, tempPath } from './paths.js';
 import { isAlive } from './procfs.js';
-import { assertConsistent, encodeSnapshot } from './snapshot.js';
+import { encodeSnapshot } from './snapshot.js';
 
 /** Past this size the journal is cut to its newer half: monitors only ever read its end. */
 const JOURNAL_LIMIT = 256 * 1024;
@@ -174,15 +174,16 @@ export function appendJournal(path: string, events: readonly NameEvent[]): void 
  * and the journal are as they were.
  */
 export function writeState(path: string, state: KernelState, events: readonly NameEvent[] = []): void {
-  // A command never leaves a state the loader would refuse: a failure here is a bug (exit 70).
-  assertConsistent(state);
+  // A command never leaves a state the loader would refuse: encoding checks it, and a failure is a
+  // bug (exit 70).
+  const bytes = Buffer.from(encodeSnapshot(state));
   const file = resolveState(path);
   const action = 'write state file';
   const dir = dirname(file);
   makeDir(dir);
   removeDeadTemps(file);
   const old = existing(file, action);
-  const temp = writeTemp(file, Buffer.from(encodeSnapshot(state)), old, action);
+  const temp = writeTemp(file, bytes, old, action);
   // The old state, kept by a second name until the journal has the events.
   let backup: string | undefined;
   try {

@@ -51,13 +51,15 @@ function out(name: string): string {
   return readFileSync(join(t.dir, name), 'utf8');
 }
 
-/** A batch of 40 `netns add` lines: a state larger than a page, so a partial write is possible. */
+/** A batch of 40 `netns add` lines: a journal just under a page. */
 const GROW = Array.from({ length: 40 }, (_, i) => `netns add ns${i}`).join('\n');
+/** A batch of 250 `netns add` lines: a state larger than two pages, so a partial write is possible. */
+const GROW_PAST_TWO_PAGES = Array.from({ length: 250 }, (_, i) => `netns add ns${i}`).join('\n');
 
 describe('a full filesystem', () => {
   withTmpfs('the state write runs out of space: one line, exit 1, the old state intact, no temp left', () => {
     inTmpfs(`
-      printf '%s\\n' "${GROW}" | ipsim -batch -
+      printf '%s\\n' "${GROW_PAST_TWO_PAGES}" | ipsim -batch -
       cp "$M/state.json" "$O/before.json"; cp "$M/state.json.events" "$O/before.events"
       fill 2   # a page for the lock, a page for the first part of the new state
       attempt add netns add extra

@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { Machine } from '../lib/machine.js';
 import * as v from 'valibot';
-import { decodeSnapshot, encodeSnapshot, inconsistency, SnapshotError } from '../store/snapshot.js';
+import { decodeSnapshot, encodeSnapshot, inconsistency, kernelDocument, SnapshotError } from '../store/snapshot.js';
 import { isStateDocument } from '../store/snapshot_check.js';
 import { documentSchema } from '../store/snapshot_schema.js';
 import { cleanEnv, IPSIM, tempDir } from './helpers/cli.js';
@@ -200,7 +200,7 @@ function decodedOrRefused(b: Buffer): 'loaded' | 'refused' {
     expect((err as Error).message).not.toContain('\n');
     return 'refused';
   }
-  expect(inconsistency(state)).toBeUndefined();
+  expect(inconsistency(kernelDocument(state))).toBeUndefined();
   expect(() => new Machine(state)).not.toThrow();
   expect(decodeSnapshot(Buffer.from(encodeSnapshot(state)))).toEqual(state);
   return 'loaded';

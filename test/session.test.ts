@@ -13,7 +13,7 @@ const t = stateFixture();
 const run = (args: string[], env: Record<string, string> = {}, stdin = ''): ReturnType<typeof ipsim> => ipsim(args, { state: t.state, env, stdin });
 
 interface StateFile {
-  kernel: { boot_id: string; holders: { wrapper_pid: number; cmd_pid: number; serial: number }[]; names: { name: string; serial: number }[] };
+  kernel: { boot_id: string; holders: { wrapper_pid: number; cmd_pid: number; serial: number }[]; names: { name: string[]; serial: number[] } };
 }
 const stateFile = (): StateFile => JSON.parse(readFileSync(t.state, 'utf8')) as StateFile;
 
@@ -37,7 +37,7 @@ describe('lock, then load', () => {
   test('24 writers at once, half with -n and half inside netns exec (IPSIM_NETNS), lose nothing', async () => {
     expect(run(['netns', 'add', 'base']).exit).toBe(0);
     const kernel = stateFile().kernel;
-    const serial = kernel.names.find((n) => n.name === 'base')!.serial;
+    const serial = kernel.names.serial[kernel.names.name.indexOf('base')]!;
     const inum = JSON.parse(run(['-j', 'show', 'net', 'base']).stdout).proc_inum as number;
     const inside = { IPSIM_NETNS: String(inum), IPSIM_NETNS_ID: `${kernel.boot_id}:${serial}` };
     const names = Array.from({ length: 24 }, (_, i) => `n${String(i).padStart(2, '0')}`);

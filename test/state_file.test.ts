@@ -62,7 +62,7 @@ describe('a state file that is not a valid ipsim state', () => {
   test.each([
     ['not JSON', '{"format":', /^Error: cannot use state file ".*state\.json": not JSON \(/],
     ['another document', '{"hello":"world"}\n', /^Error: cannot use state file ".*state\.json": not an ipsim state: /],
-    ['an unknown version', '{"format":"ipsim-state","version":99,"kernel":{}}\n', /: unknown format version 99 \(this ipsim reads version 1\) \(keep a copy, then run "ipsim reset"\)\n$/],
+    ['an unknown version', '{"format":"ipsim-state","version":99,"kernel":{}}\n', /: unknown format version 99 \(this ipsim reads versions 1 and 2\) \(keep a copy, then run "ipsim reset"\)\n$/],
   ])('%s: one line naming the path and the problem, exit 1, file kept', (_what, content, message) => {
     writeFileSync(t.state, content);
     for (const args of [['netns', 'list'], ['netns', 'add', 'blue'], ['pernet', 'register-subsys', 'x']]) {
@@ -78,13 +78,89 @@ describe('a state file that is not a valid ipsim state', () => {
   test('an inconsistent kernel (a refcount that does not match its names) is refused', () => {
     expect(ipsim(['netns', 'add', 'blue'], { state: t.state }).exit).toBe(0);
     const doc = JSON.parse(readFileSync(t.state, 'utf8'));
-    doc.kernel.net_namespace_list[1].count = 7;
+    doc.kernel.net_namespace_list.count[1] = 7;
     const content = JSON.stringify(doc);
     writeFileSync(t.state, content);
     const run = ipsim(['netns', 'list'], { state: t.state });
     expect(run).toMatchObject({ stdout: '', exit: 1 });
-    expect(run.stderr).toMatch(/: inconsistent: net_namespace_list\[1\]: count is 7, expected 1 \(names and holders\) \(keep a copy, then run "ipsim reset"\)\n$/);
+    expect(run.stderr).toMatch(/: inconsistent: net_namespace_list\.count\[1\]: count is 7, expected 1 \(names and holders\) \(keep a copy, then run "ipsim reset"\)\n$/);
     expect(readFileSync(t.state, 'utf8')).toBe(content);
+  });
+
+  test('a version 1 file (an object per namespace and per name) is read, kept by reads, and stored as version 2 by the next write', () => {
+    const v1 = {
+      format: 'ipsim-state',
+      version: 1,
+      kernel: {
+        boot_id: 'b',
+        next_serial: 3,
+        initialized: true,
+        max_gen_ptrs: 13,
+        proc_reserved: 0,
+        first_device: null,
+        pernet_list: [
+          { name: 'net_ns_ops', kind: 'subsys', id: null, size: 0, init: 'net_ns_net_init', exit: 'net_ns_net_exit', exit_batch: null, fail_init: [], fail_alloc: [] },
+          { name: 'g_ops', kind: 'subsys', id: 1, size: 8, init: null, exit: null, exit_batch: null, fail_init: [], fail_alloc: [] },
+        ],
+        net_namespace_list: [0, 1, 2].map((serial) => ({
+          serial,
+          proc_inum: 4026531840 + serial,
+          count: 1,
+          passive: 1,
+          dev_base_seq: 1,
+          user_ns: 'init_user_ns',
+          loopback_dev: null,
+          gen: { len: 13, slots: [{ index: 0, ops: 'g_ops', size: 8, state: 'data' }] },
+          nsids: serial === 0 ? [{ nsid: 4, peer: 2 }] : [],
+        })),
+        names: [
+          { name: 'blue', serial: 1 },
+          { name: 'red', serial: 2 },
+        ],
+        holders: [],
+      },
+    };
+    const content = JSON.stringify(v1);
+    writeFileSync(t.state, content);
+    expect(ipsim(['netns', 'list'], { state: t.state })).toMatchObject({ stdout: 'red (id: 4)\nblue\n', stderr: '', exit: 0 });
+    expect(readFileSync(t.state, 'utf8')).toBe(content);
+    expect(ipsim(['netns', 'add', 'green'], { state: t.state })).toMatchObject({ stderr: '', exit: 0 });
+    const kernel = JSON.parse(readFileSync(t.state, 'utf8')).kernel;
+    expect(JSON.parse(readFileSync(t.state, 'utf8')).version).toBe(2);
+    expect(kernel.names).toEqual({ name: ['blue', 'red', 'green'], serial: [1, 2, 3] });
+    expect(kernel.net_namespace_list).toEqual({
+      serial: [0, 1, 2, 3],
+      proc_inum: [4026531840, 4026531841, 4026531842, 4026531843],
+      count: [1, 1, 1, 1],
+      loopback_dev: [null, null, null, null],
+      gen_len: [13, 13, 13, 13],
+      gen_slots: [0, 1, 2, 3].map((net) => ({ net, index: 0, ops: 'g_ops', size: 8, state: 'data' })),
+      nsids: [{ net: 0, nsid: 4, peer: 2 }],
+    });
+  });
+
+  test('a version 1 namespace with what version 2 does not store set otherwise is refused', () => {
+    expect(ipsim(['netns', 'add', 'blue'], { state: t.state }).exit).toBe(0);
+    const doc = JSON.parse(readFileSync(t.state, 'utf8'));
+    const c = doc.kernel.net_namespace_list;
+    doc.version = 1;
+    doc.kernel.net_namespace_list = c.serial.map((serial: number, i: number) => ({
+      serial,
+      proc_inum: c.proc_inum[i],
+      count: c.count[i],
+      passive: 1,
+      dev_base_seq: i === 1 ? 2 : 1,
+      user_ns: 'init_user_ns',
+      loopback_dev: c.loopback_dev[i],
+      gen: { len: c.gen_len[i], slots: [] },
+      nsids: [],
+    }));
+    doc.kernel.names = [{ name: 'blue', serial: 1 }];
+    writeFileSync(t.state, JSON.stringify(doc));
+    expect(ipsim(['netns', 'list'], { state: t.state })).toMatchObject({
+      stderr: `Error: cannot use state file "${t.state}": inconsistent: net_namespace_list[1]: dev_base_seq is 2, expected 1 (keep a copy, then run "ipsim reset")\n`,
+      exit: 1,
+    });
   });
 
   test('reset removes even a corrupt state, and exits 0 when there is none', () => {

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KernelState } from '../lib/state.js';
-import { decodeSnapshot } from '../store/snapshot.js';
+import { decodeSnapshot, kernelDocument, type KernelDocument } from '../store/snapshot.js';
 import { writeState } from '../store/write.js';
 import { ipsim, tempDir } from './helpers/cli.js';
 
@@ -20,8 +20,11 @@ afterEach(() => t.cleanup());
 const run = (args: readonly string[]) => ipsim(args, { state: t.state });
 const WAY_OUT = ' (keep a copy, then run "ipsim reset")';
 
-/** A seed boot with blue and red added and g_ops (id 1, 8 bytes of data per namespace) registered. */
-function base(): { format: string; version: number; kernel: KernelState } {
+/**
+ * A seed boot with blue and red added and g_ops (id 1, 8 bytes of data per namespace) registered,
+ * as the loader gives it: a struct net per namespace, which the edits below change.
+ */
+function base(): KernelState {
   for (const args of [
     ['netns', 'add', 'blue'],
     ['netns', 'add', 'red'],
@@ -29,7 +32,7 @@ function base(): { format: string; version: number; kernel: KernelState } {
   ]) {
     expect(run(args).exit).toBe(0);
   }
-  return JSON.parse(readFileSync(t.state, 'utf8'));
+  return decodeSnapshot(readFileSync(t.state));
 }
 
 /** Each command refuses the file with exactly this reason, exit 1, one line, and leaves it alone. */
@@ -41,10 +44,11 @@ function expectRefused(content: string | Buffer, reason: string): void {
   }
 }
 
+/** The file of a base state edited, in the format this ipsim writes (store/snapshot.ts). */
 function edited(edit: (k: KernelState) => void): string {
-  const doc = base();
-  edit(doc.kernel);
-  return JSON.stringify(doc);
+  const k = base();
+  edit(k);
+  return JSON.stringify({ format: 'ipsim-state', version: 2, kernel: kernelDocument(k) });
 }
 
 describe('the cases that crashed, hung or hit a kernel BUG are refused', () => {
@@ -68,7 +72,7 @@ describe('the cases that crashed, hung or hit a kernel BUG are refused', () => {
         k.max_gen_ptrs = 1e9;
         k.net_namespace_list[1]!.gen.len = 1e9;
       }),
-      'kernel.net_namespace_list.1.gen.len: Invalid value: Expected <=524285 but received 1000000000',
+      'kernel.net_namespace_list.gen_len.1: Invalid value: Expected <=524285 but received 1000000000',
     );
   });
 
@@ -84,18 +88,18 @@ describe('the cases that crashed, hung or hit a kernel BUG are refused', () => {
   test('a generic data slot missing for an ops with id and size (a kernel BUG in unregister) is refused', () => {
     expectRefused(
       edited((k) => (k.net_namespace_list[1]!.gen.slots = [])),
-      'inconsistent: net_namespace_list[1]: ptr[0] has no data of g_ops, which has generic id 1 and size 8',
+      'inconsistent: net_namespace_list.gen_slots: ptr[0] of net 1 has no data of g_ops, which has generic id 1 and size 8',
     );
   });
 
   test('invalid UTF-8 in a name is refused, not rewritten', () => {
-    const bytes = Buffer.from(edited(() => {}).replace('"name":"blue"', '"name":"bl\u0001ue"'));
+    const bytes = Buffer.from(edited(() => {}).replace('"name":["blue"', '"name":["bl\u0001ue"'));
     bytes[bytes.indexOf(1)] = 0xff;
     expectRefused(bytes, 'not valid UTF-8');
   });
 
   test('a lone surrogate escaped in a name is refused', () => {
-    expectRefused(edited(() => {}).replace('"name":"blue"', '"name":"bl\\ud800ue"'), 'kernel.names.0.name: not valid Unicode (a lone surrogate)');
+    expectRefused(edited(() => {}).replace('"name":["blue"', '"name":["bl\\ud800ue"'), 'kernel.names.name.0: not valid Unicode (a lone surrogate)');
   });
 
   test('what the file holds is quoted on one line: control characters in a name or at a JSON error are escaped', () => {
@@ -104,7 +108,7 @@ describe('the cases that crashed, hung or hit a kernel BUG are refused', () => {
         k.names[1]!.name = 'a\nb';
         k.names[0]!.name = 'a\nb';
       }),
-      'inconsistent: names[1]: "a\\u000ab" appears twice',
+      'inconsistent: names.name[1]: "a\\u000ab" appears twice',
     );
     writeFileSync(t.state, '{"format":"ipsim-state","version":n\n\u001bull}');
     expect(run(['netns', 'list']).stderr).toBe(
@@ -124,32 +128,32 @@ describe('every cross-reference and model bound is checked', () => {
     [
       'a data slot of an ops that does not own that id',
       (k) => (k.net_namespace_list[1]!.gen.slots[0]!.ops = 'other_ops'),
-      'inconsistent: net_namespace_list[1]: ptr[0] holds live data of other_ops, which does not own generic id 1',
+      'inconsistent: net_namespace_list.gen_slots[1]: ptr[0] of net 1 holds live data of other_ops, which does not own generic id 1',
     ],
     [
       'a data slot of another size than its ops allocates',
       (k) => (k.net_namespace_list[2]!.gen.slots[0]!.size = 16),
-      'inconsistent: net_namespace_list[2]: ptr[0] holds 16 bytes, g_ops allocates 8',
+      'inconsistent: net_namespace_list.gen_slots[2]: ptr[0] of net 2 holds 16 bytes, g_ops allocates 8',
     ],
     [
       'a stale slot where the owner of the id has live data',
       (k) => (k.net_namespace_list[0]!.gen.slots[0]!.state = 'stale'),
-      'inconsistent: net_namespace_list[0]: ptr[0] has no data of g_ops, which has generic id 1 and size 8',
+      'inconsistent: net_namespace_list.gen_slots: ptr[0] of net 0 has no data of g_ops, which has generic id 1 and size 8',
     ],
     [
       'namespaces out of creation order',
       (k) => k.net_namespace_list.push(k.net_namespace_list.splice(1, 1)[0]!),
-      'inconsistent: net_namespace_list[2]: serial 1 is not above the previous namespace\'s 2',
+      'inconsistent: net_namespace_list.serial[2]: serial 1 is not above the previous namespace\'s 2',
     ],
     [
       'a serial at next_serial',
       (k) => (k.next_serial = 2),
-      'inconsistent: net_namespace_list[2]: serial 2 is not below next_serial 2',
+      'inconsistent: net_namespace_list.serial[2]: serial 2 is not below next_serial 2',
     ],
     [
       'a namespace without a proc inode while net_ns_ops is registered',
       (k) => (k.net_namespace_list[1]!.proc_inum = null),
-      'inconsistent: net_namespace_list[1]: proc_inum is null, but net_ns_ops is registered',
+      'inconsistent: net_namespace_list.proc_inum[1]: proc_inum is null, but net_ns_ops is registered',
     ],
     [
       'net_ns_ops with other callbacks',
@@ -164,7 +168,7 @@ describe('every cross-reference and model bound is checked', () => {
     [
       'no loopback device while loopback_net_init is registered',
       (k) => (k.net_namespace_list[2]!.loopback_dev = null),
-      'inconsistent: net_namespace_list[2]: loopback_net_init is registered, yet loopback_dev is NULL',
+      'inconsistent: net_namespace_list.loopback_dev[2]: loopback_net_init is registered, yet loopback_dev is NULL',
     ],
     [
       'an init fault on an ops without init',
@@ -184,18 +188,18 @@ describe('every cross-reference and model bound is checked', () => {
     [
       'a proc inode number twice, where they stop ascending',
       (k) => (k.net_namespace_list[1]!.proc_inum = 4026531842),
-      'inconsistent: net_namespace_list[2]: proc_inum 4026531842 appears twice',
+      'inconsistent: net_namespace_list.proc_inum[2]: proc_inum 4026531842 appears twice',
     ],
     [
       'a proc inode number twice, after they stopped ascending',
       // 4026531842, 4026531841 (no longer ascending), 4026531842.
       (k) => (k.net_namespace_list[0]!.proc_inum = 4026531842),
-      'inconsistent: net_namespace_list[2]: proc_inum 4026531842 appears twice',
+      'inconsistent: net_namespace_list.proc_inum[2]: proc_inum 4026531842 appears twice',
     ],
     [
       'a name bound to a namespace that does not exist',
       (k) => (k.names[1]!.serial = 7),
-      'inconsistent: names[1]: "red" is bound to a namespace that does not exist',
+      'inconsistent: names.serial[1]: "red" is bound to a namespace that does not exist',
     ],
     [
       'a holder of a namespace that does not exist',
@@ -205,12 +209,12 @@ describe('every cross-reference and model bound is checked', () => {
     [
       'an nsid for a namespace that does not exist',
       (k) => (k.net_namespace_list[0]!.nsids = [{ nsid: 0, peer: 9 }]),
-      'inconsistent: net_namespace_list[0]: nsid 0 names a namespace that does not exist',
+      'inconsistent: net_namespace_list.nsids[0]: nsid 0 of net 0 names a namespace that does not exist',
     ],
     [
       'two nsids for one peer',
       (k) => (k.net_namespace_list[0]!.nsids = [{ nsid: 0, peer: 1 }, { nsid: 1, peer: 1 }]),
-      'inconsistent: net_namespace_list[0]: two nsids for one peer',
+      'inconsistent: net_namespace_list.nsids[1]: net 0 has two nsids for one peer',
     ],
     [
       'a count that misses a name listed out of serial order',
@@ -218,13 +222,12 @@ describe('every cross-reference and model bound is checked', () => {
         k.names.reverse();
         k.net_namespace_list[1]!.count = 2;
       },
-      'inconsistent: net_namespace_list[1]: count is 2, expected 1 (names and holders)',
+      'inconsistent: net_namespace_list.count[1]: count is 2, expected 1 (names and holders)',
     ],
-    ['a dev_base_seq setup_net never sets', (k) => (k.net_namespace_list[1]!.dev_base_seq = 2), 'kernel.net_namespace_list.1.dev_base_seq: Invalid type: Expected 1 but received 2'],
     [
       'a generic array shorter than net_alloc_generic makes',
       (k) => (k.net_namespace_list[1]!.gen.len = 12),
-      'kernel.net_namespace_list.1.gen.len: Invalid value: Expected >=13 but received 12',
+      'kernel.net_namespace_list.gen_len.1: Invalid value: Expected >=13 but received 12',
     ],
     [
       'a pid above PID_MAX_LIMIT',
@@ -242,10 +245,51 @@ describe('every cross-reference and model bound is checked', () => {
       },
       'kernel.holders.0.wrapper_start: must be a /proc start time',
     ],
-    ['a proc inode number past 32 bits', (k) => (k.net_namespace_list[1]!.proc_inum = 2 ** 32), 'kernel.net_namespace_list.1.proc_inum: Invalid value: Expected <=4294967295 but received 4294967296'],
-    ['an nsid past INT_MAX', (k) => k.net_namespace_list[0]!.nsids.push({ nsid: 2 ** 31, peer: 1 }), 'kernel.net_namespace_list.0.nsids.0.nsid: Invalid value: Expected <=2147483647 but received 2147483648'],
+    ['a proc inode number past 32 bits', (k) => (k.net_namespace_list[1]!.proc_inum = 2 ** 32), 'kernel.net_namespace_list.proc_inum.1: Invalid value: Expected <=4294967295 but received 4294967296'],
+    ['an nsid past INT_MAX', (k) => k.net_namespace_list[0]!.nsids.push({ nsid: 2 ** 31, peer: 1 }), 'kernel.net_namespace_list.nsids.0.nsid: Invalid value: Expected <=2147483647 but received 2147483648'],
   ])('%s', (_what, edit, reason) => {
     expectRefused(edited(edit), reason);
+  });
+});
+
+describe('the columns of the file agree with each other', () => {
+  /** The base state's file, edited as the file holds it: a column per field, a row per slot and nsid. */
+  function editedFile(edit: (k: KernelDocument) => void): string {
+    const kernel = kernelDocument(base());
+    edit(kernel);
+    return JSON.stringify({ format: 'ipsim-state', version: 2, kernel });
+  }
+
+  test.each<[string, (k: KernelDocument) => void, string]>([
+    ['a column shorter than serial', (k) => k.net_namespace_list.count.pop(), 'inconsistent: net_namespace_list.count has 2 entries, serial has 3'],
+    ['a name without its serial', (k) => k.names.serial.pop(), 'inconsistent: names.serial has 1 entries, name has 2'],
+    [
+      'a slot of a namespace that does not exist',
+      (k) => (k.net_namespace_list.gen_slots[2]!.net = 7),
+      'inconsistent: net_namespace_list.gen_slots[2]: net 7 is not a namespace, or its rows are out of list order',
+    ],
+    [
+      'slots out of list order',
+      (k) => k.net_namespace_list.gen_slots.reverse(),
+      'inconsistent: net_namespace_list.gen_slots[1]: net 1 is not a namespace, or its rows are out of list order',
+    ],
+    [
+      'a namespace\'s slots out of index order',
+      (k) => k.net_namespace_list.gen_slots.splice(1, 0, { net: 1, index: 3, ops: 'old_ops', size: 4, state: 'stale' }),
+      'inconsistent: net_namespace_list.gen_slots[2]: slot 0 of net 1 out of order or beyond gen_len 13',
+    ],
+    [
+      'a namespace\'s nsids out of order',
+      (k) => k.net_namespace_list.nsids.push({ net: 0, nsid: 3, peer: 1 }, { net: 0, nsid: 2, peer: 2 }),
+      'inconsistent: net_namespace_list.nsids[1]: the nsids of net 0 are not strictly ascending',
+    ],
+    [
+      'an nsid of a namespace that does not exist',
+      (k) => k.net_namespace_list.nsids.push({ net: 5, nsid: 0, peer: 1 }),
+      'inconsistent: net_namespace_list.nsids[0]: net 5 is not a namespace, or its rows are out of list order',
+    ],
+  ])('%s', (_what, edit, reason) => {
+    expectRefused(editedFile(edit), reason);
   });
 });
 
@@ -274,10 +318,20 @@ describe('a command never writes a state the loader would refuse', () => {
     state.net_namespace_list[1]!.count = 5;
     const path = join(t.dir, 'new.json');
     expect(() => writeState(path, state)).toThrow(
-      'refusing to write an inconsistent state: net_namespace_list[1]: count is 5, expected 1 (names and holders)',
+      'refusing to write an inconsistent state: net_namespace_list.count[1]: count is 5, expected 1 (names and holders)',
     );
     expect(existsSync(path)).toBe(false);
-    writeState(path, doc.kernel);
-    expect(decodeSnapshot(readFileSync(path))).toEqual(doc.kernel);
+    writeState(path, doc);
+    expect(decodeSnapshot(readFileSync(path))).toEqual(doc);
+  });
+
+  test('what the file does not store is checked before writing: every namespace has dev_base_seq 1', () => {
+    const state = base();
+    state.net_namespace_list[1]!.dev_base_seq = 2;
+    const path = join(t.dir, 'new.json');
+    expect(() => writeState(path, state)).toThrow(
+      'refusing to write an inconsistent state: net 1 has passive 1, dev_base_seq 2, user_ns init_user_ns',
+    );
+    expect(existsSync(path)).toBe(false);
   });
 });
