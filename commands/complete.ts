@@ -182,10 +182,12 @@ export function complete(words: readonly string[], live: (state: string | undefi
 /** The names in a state file, read as they are: no lock, no checks; unreadable (or a FIFO, never opened) means none. */
 export function readLiveNames(path: string): LiveNames {
   try {
-    const doc = JSON.parse(readRegular(path, 'use state file')?.toString('utf8') ?? '{}') as { kernel?: { names?: { name?: unknown }; pernet_list?: { name?: unknown }[] } };
+    const doc = JSON.parse(readRegular(path, 'use state file')?.toString('utf8') ?? '{}') as { kernel?: { names?: unknown; pernet_list?: unknown } };
     const strings = (list: unknown): string[] => (Array.isArray(list) ? list.filter((name): name is string => typeof name === 'string') : []);
-    const ops = doc.kernel?.pernet_list;
-    return { netns: strings(doc.kernel?.names?.name), ops: strings(Array.isArray(ops) ? ops.map((item) => item?.name) : []) };
+    /** An object per entry (pernet_list; names in a version 1 file): their names. */
+    const named = (list: unknown): string[] => strings(Array.isArray(list) ? list.map((item: { name?: unknown } | null) => item?.name) : []);
+    const names = doc.kernel?.names;
+    return { netns: Array.isArray(names) ? named(names) : strings((names as { name?: unknown } | undefined)?.name), ops: named(doc.kernel?.pernet_list) };
   } catch {
     return { netns: [], ops: [] };
   }

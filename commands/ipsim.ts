@@ -19,11 +19,13 @@ export async function cli(): Promise<void> {
   }
   const term = { stdoutIsTTY: isTerminal(1), env: process.env };
   const parsed = parseGlobalOptions(process.argv.slice(2));
-  // process.stdout is a stream whose creation loads tty and net: asked for only on a terminal.
+  // process.stdout is a stream whose creation loads tty and net: asked for only on a terminal. So
+  // are stdin and stderr, which matter only with stdout a terminal (prompts, spinners), and whose
+  // isatty() loads node:tty when they are character devices, as /dev/null is for many scripts.
   const attached = {
-    stdinIsTTY: isTerminal(0),
+    stdinIsTTY: term.stdoutIsTTY && isTerminal(0),
     stdoutIsTTY: term.stdoutIsTTY,
-    stderrIsTTY: isTerminal(2),
+    stderrIsTTY: term.stdoutIsTTY && isTerminal(2),
     columns: term.stdoutIsTTY ? process.stdout.columns : undefined,
   };
   const out = createOutput(fdSink(1), fdSink(2), {

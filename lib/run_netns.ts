@@ -17,12 +17,16 @@ export interface NameEvent {
   name: string;
 }
 
+/** At most NAME_MAX (255) bytes of UTF-8. A UTF-16 unit is at most 3 bytes: 85 units or fewer need no count. */
+function isValidLength(name: string): boolean {
+  return name.length <= 85 || Buffer.byteLength(name, 'utf8') <= 255;
+}
+
 export function isValidNetnsName(name: string): boolean {
   // iproute2's is_valid_netns_name(): non-empty, at most NAME_MAX bytes, no '/', not . or ..
-  // A UTF-16 unit is at most 3 bytes of UTF-8: a name of 85 units or fewer needs no count.
   return (
     name.length > 0 &&
-    (name.length <= 85 || Buffer.byteLength(name, 'utf8') <= 255) &&
+    isValidLength(name) &&
     !name.includes('/') &&
     name !== '.' &&
     name !== '..'
@@ -138,11 +142,13 @@ export type Opened = { kind: 'net'; net: Net } | { kind: 'dir' } | { kind: 'erro
 
 /** NAME split at '/', past the leading '' and '.' components that still mean /run/netns. */
 function walk(name: string): { tooLong: boolean; first: string | undefined; rest: string[] } {
+  // A plain name (what a batch of netns add gives, line after line) is one component.
+  if (!name.includes('/') && name !== '' && name !== '.') return { tooLong: !isValidLength(name), first: name, rest: [] };
   const parts = name.split('/');
   let i = 0;
   while (i < parts.length && (parts[i] === '' || parts[i] === '.')) i += 1;
   return {
-    tooLong: parts.some((p) => Buffer.byteLength(p, 'utf8') > 255),
+    tooLong: parts.some((p) => !isValidLength(p)),
     first: parts[i],
     rest: parts.slice(i + 1),
   };

@@ -64,23 +64,35 @@ export type KernelDocument = Omit<KernelState, 'net_namespace_list' | 'names'> &
  * namespace a command leaves has 1, 1 and init_user_ns (net_alloc, setup_net).
  */
 export function kernelDocument(state: KernelState): KernelDocument {
-  const c: NetColumns = { serial: [], proc_inum: [], count: [], loopback_dev: [], gen_len: [], gen_slots: [], nsids: [] };
-  for (const net of state.net_namespace_list) {
+  const nets = state.net_namespace_list;
+  const n = nets.length;
+  const c: NetColumns = {
+    serial: new Array<number>(n),
+    proc_inum: new Array<number | null>(n),
+    count: new Array<number>(n),
+    loopback_dev: new Array<'lo' | null>(n),
+    gen_len: new Array<number>(n),
+    gen_slots: [],
+    nsids: [],
+  };
+  for (let i = 0; i < n; i += 1) {
+    const net = nets[i]!;
     if (net.passive !== 1 || net.dev_base_seq !== 1 || net.user_ns !== 'init_user_ns') {
       throw new Error(`refusing to write an inconsistent state: net ${net.serial} has passive ${net.passive}, dev_base_seq ${net.dev_base_seq}, user_ns ${net.user_ns}`);
     }
-    c.serial.push(net.serial);
-    c.proc_inum.push(net.proc_inum);
-    c.count.push(net.count);
-    c.loopback_dev.push(net.loopback_dev as 'lo' | null);
-    c.gen_len.push(net.gen.len);
+    c.serial[i] = net.serial;
+    c.proc_inum[i] = net.proc_inum;
+    c.count[i] = net.count;
+    c.loopback_dev[i] = net.loopback_dev as 'lo' | null;
+    c.gen_len[i] = net.gen.len;
     for (const slot of net.gen.slots) c.gen_slots.push({ net: net.serial, index: slot.index, ops: slot.ops, size: slot.size, state: slot.state });
     for (const entry of net.nsids) c.nsids.push({ net: net.serial, nsid: entry.nsid, peer: entry.peer });
   }
-  const names: NameColumns = { name: [], serial: [] };
-  for (const entry of state.names) {
-    names.name.push(entry.name);
-    names.serial.push(entry.serial);
+  const bound = state.names;
+  const names: NameColumns = { name: new Array<string>(bound.length), serial: new Array<number>(bound.length) };
+  for (let i = 0; i < bound.length; i += 1) {
+    names.name[i] = bound[i]!.name;
+    names.serial[i] = bound[i]!.serial;
   }
   const { boot_id, next_serial, initialized, max_gen_ptrs, proc_reserved, first_device, pernet_list, holders } = state;
   return { boot_id, next_serial, initialized, max_gen_ptrs, proc_reserved, first_device, pernet_list, net_namespace_list: c, names, holders };

@@ -146,8 +146,14 @@ function journalEnd(text: Buffer): number {
   return match ? Number(match[1]) : 0;
 }
 
+/** One `{"seq":N,"ev":"…","name":"…"}` line per event: JSON.stringify of that object, written out. */
 function journalLines(first: number, events: readonly NameEvent[]): string {
-  return events.map((e, i) => `${JSON.stringify({ seq: first + i, ev: e.ev, name: e.name })}\n`).join('');
+  let text = '';
+  for (let i = 0; i < events.length; i += 1) {
+    const e = events[i]!;
+    text += `{"seq":${first + i},"ev":"${e.ev}","name":${JSON.stringify(e.name)}}\n`;
+  }
+  return text;
 }
 
 /**

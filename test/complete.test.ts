@@ -98,6 +98,12 @@ describe('ipsim __complete', () => {
     expect(callBack(['show', 'net', '']).stdout).toBe('init_net\nblue\nred\nrose\n');
   });
 
+  test('names them from a version 1 file too (an object per name)', () => {
+    writeFileSync(t.state, JSON.stringify({ format: 'ipsim-state', version: 1, kernel: { names: [{ name: 'red', serial: 1 }, { name: 'rose', serial: 2 }], pernet_list: [{ name: 'foo_ops' }] } }));
+    expect(callBack(['netns', 'delete', 'r']).stdout).toBe('red\nrose\n');
+    expect(callBack(['pernet', 'unregister-subsys', 'f']).stdout).toBe('foo_ops\n');
+  });
+
   test('completes words without a state, and creates none', () => {
     expect(callBack(['pernet', 'l']).stdout).toBe('list\n');
     expect(callBack(['netns', 'delete', '']).stdout).toBe('');
