@@ -66,7 +66,9 @@ async function runBatch(runner: CommandRunner, opts: GlobalOptions, out: Output,
         status = 1;
         if (!opts.force) break;
       }
-      if (await signals.pending()) break;
+      // Most lines need no turn of the event loop, and then no await either.
+      const signalled = signals.pending();
+      if (typeof signalled === 'boolean' ? signalled : await signalled) break;
     }
   } catch (err) {
     if (!(err instanceof Fatal)) throw err;

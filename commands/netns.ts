@@ -69,22 +69,28 @@ async function netns_list(ctx: Ctx): Promise<number> {
   const kernel = await ctx.kernel();
   const observer = observerIn(ctx, kernel);
   netns_map_init(ctx, kernel, observer);
+  // peernet2id() finds nothing in an empty nsid table: then the names alone are listed, and no
+  // namespace is looked up (10,000 names make no struct net).
+  if (observer.nsids.length === 0) {
+    const names = kernel.readdirNames();
+    if (ctx.opts.json) printJson(ctx, names.map((name): JsonValue => ({ name })));
+    else if (names.length > 0) ctx.out.out(`${names.join('\n')}\n`);
+    return 0;
+  }
   const dir = kernel.readdir();
-  // peernet2id() finds nothing in an empty nsid table: no entry's namespace need be looked up.
-  const noIds = observer.nsids.length === 0;
   if (ctx.opts.json) {
     const entries: JsonValue[] = [];
-    for (const entry of dir) {
-      const id = noIds ? -1 : kernel.peernet2id(observer, entry.net);
-      entries.push(id >= 0 ? { name: entry.name, id } : { name: entry.name });
+    for (const { name, net } of dir) {
+      const id = kernel.peernet2id(observer, net);
+      entries.push(id >= 0 ? { name, id } : { name });
     }
     printJson(ctx, entries);
     return 0;
   }
   let text = '';
-  for (const entry of dir) {
-    const id = noIds ? -1 : kernel.peernet2id(observer, entry.net);
-    text += id >= 0 ? `${entry.name} (id: ${id})\n` : `${entry.name}\n`;
+  for (const { name, net } of dir) {
+    const id = kernel.peernet2id(observer, net);
+    text += id >= 0 ? `${name} (id: ${id})\n` : `${name}\n`;
   }
   ctx.out.out(text);
   return 0;

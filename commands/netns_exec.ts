@@ -109,7 +109,7 @@ export async function netns_exec(ctx: Ctx, args: string[]): Promise<number> {
       return 1;
     }
     const kernel = await ctx.kernel();
-    const names = kernel.readdir().map((entry) => entry.name);
+    const names = kernel.readdirNames();
     for (const name of names) {
       ctx.out.out(`\nnetns: ${name}\n`);
       try {

@@ -27,7 +27,7 @@ export function dieBy(signal: NodeJS.Signals): never {
   process.exit(128 + signum(signal));
 }
 
-export function deferSignals(): { pending(): Promise<boolean>; readonly arrived: Promise<void>; deliver(): void } {
+export function deferSignals(): { pending(): boolean | Promise<boolean>; readonly arrived: Promise<void>; deliver(): void } {
   let caught: NodeJS.Signals | undefined;
   let wake: () => void = () => undefined;
   // Ends a wait for input: the state is already written then, so the process may die at once.
@@ -41,20 +41,23 @@ export function deferSignals(): { pending(): Promise<boolean>; readonly arrived:
   };
   const names: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const name of names) process.on(name, handler);
-  // The monotonic clock, not the performance global: its first use loads perf_hooks.
-  let turn = process.hrtime.bigint();
+  // Date.now(), not the performance global (its first use loads perf_hooks) nor hrtime.bigint()
+  // (a BigInt a line): a millisecond's resolution is what is needed.
+  let turn = Date.now();
+  const turned = async (): Promise<boolean> => {
+    await new Promise((resolve) => setImmediate(resolve));
+    turn = Date.now();
+    return caught !== undefined;
+  };
   return {
     arrived,
-    async pending() {
+    pending() {
       // A signal reaches its handler only on a turn of the event loop, and a turn costs more than
-      // a fast line: a 10,000-line batch spent most of its time there. So the loop turns once a
-      // millisecond has passed since the last turn; a signal still stops the batch within a
-      // millisecond of the line it arrived in (a slow line, such as an exec, always gets a turn).
-      if (process.hrtime.bigint() - turn >= 1_000_000n) {
-        await new Promise((resolve) => setImmediate(resolve));
-        turn = process.hrtime.bigint();
-      }
-      return caught !== undefined;
+      // a fast line: a 10,000-line batch spent most of its time there. So the loop turns once the
+      // millisecond has changed since the last turn, and a line in between costs no promise; a
+      // signal still stops the batch within a millisecond or two of the line it arrived in (a slow
+      // line, such as an exec, always gets a turn).
+      return Date.now() !== turn ? turned() : caught !== undefined;
     },
     deliver() {
       for (const name of names) process.off(name, handler);

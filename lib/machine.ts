@@ -9,7 +9,7 @@ import { changeFaults, checkFaults, initFault, kzallocFails, type FaultChange } 
 import { addHolder, holderStarted, removeHolder } from './holders.js';
 import { Kernel, NET_NS_CALLBACKS, NET_NS_OPS, type NewIdResult } from './net_namespace.js';
 import { Refused } from './refused.js';
-import { RunNetns, type DirEntry, type NameEvent } from './run_netns.js';
+import { RunNetns, type NameEvent } from './run_netns.js';
 import { C_IDENTIFIER, type Holder, type KernelState, type Net, type OpsKind, type PernetOps } from './state.js';
 import { Tracer } from './trace.js';
 import { TraceNames } from './trace_names.js';
@@ -148,8 +148,13 @@ export class Machine {
     return this.runNetns.namesOf(net);
   }
 
-  readdir(): DirEntry[] {
+  readdir(): { name: string; net: Net }[] {
     return this.runNetns.readdir();
+  }
+
+  /** readdir()'s names alone: all `netns list` needs when the current namespace has no nsids. */
+  readdirNames(): string[] {
+    return this.runNetns.readdirNames();
   }
 
   /** Binds a name to a namespace; the caller has already given the name its reference. */

@@ -29,14 +29,24 @@ export function arraySource(nets: readonly Net[]): NetSource {
 }
 
 /**
- * The sources of states whose namespaces are not made yet, until a Kernel takes one: the loader
- * gives a state a net_namespace_list that makes them all when read, and the kernel built on that
- * state reads them one by one instead (README, "Speed").
+ * The sources of loaded states whose namespaces are not made yet, until a Kernel takes one and
+ * makes them one by one, as they are read (README, "Speed").
  */
 const pending = new WeakMap<KernelState, NetSource>();
 
 export function deferNets(state: KernelState, source: NetSource): void {
   pending.set(state, source);
+  let nets: Net[] | undefined;
+  // Read before a kernel is built on the state (a test, a decode-encode round trip): made all at
+  // once, and that array is what a kernel then takes.
+  Object.defineProperty(state, 'net_namespace_list', {
+    configurable: true,
+    enumerable: true,
+    get: () => {
+      pending.delete(state);
+      return (nets ??= Array.from({ length: source.length }, (_, i) => source.net(i)));
+    },
+  });
 }
 
 /** The source a loaded state's namespaces come from (once: a second kernel sees the first one's list). */

@@ -33,25 +33,40 @@ export function isValidNetnsName(name: string): boolean {
   );
 }
 
-/**
- * A file in /run/netns. Its namespace is looked up when read: `netns list` reads none while the
- * current namespace has no nsids, so listing 10,000 names makes no struct net (lib/net_list.ts).
- */
-export class DirEntry {
-  constructor(
-    readonly name: string,
-    private readonly serial: number,
-    private readonly netOf: (serial: number) => Net | undefined,
-  ) {}
+/** /run/netns as the state file holds it: the names oldest first, and the serial each is bound to. */
+export interface NameColumns {
+  name: string[];
+  serial: number[];
+}
 
-  get net(): Net {
-    return this.netOf(this.serial)!;
-  }
+/**
+ * The columns of loaded states whose name entries are not made yet, until a RunNetns takes them
+ * (as lib/net_list.ts defers the namespaces): `netns list` reads the names from them directly.
+ */
+const pending = new WeakMap<KernelState, NameColumns>();
+
+/**
+ * Gives a loaded state its names as columns: a RunNetns takes them, and state.names, if read
+ * before (a test, a decode-encode round trip), makes the entries, which a RunNetns then takes.
+ */
+export function deferNames(state: KernelState, columns: NameColumns): void {
+  pending.set(state, columns);
+  let names: NetnsName[] | undefined;
+  Object.defineProperty(state, 'names', {
+    configurable: true,
+    enumerable: true,
+    get: () => {
+      pending.delete(state);
+      return (names ??= columns.name.map((name, i) => ({ name, serial: columns.serial[i]! })));
+    },
+  });
 }
 
 /** The directory's entries: state.names is their view, oldest first. */
 export class RunNetns {
-  private readonly entries: IndexedList<string, NetnsName>;
+  /** The loaded state's columns, until the entries are made from them. */
+  private columns: NameColumns | undefined;
+  private made: IndexedList<string, NetnsName> | undefined;
   /** Each namespace's names, oldest first; built at its first use (`netns list` and `show` need none). */
   private bySerialIndex: Map<number, string[]> | undefined;
   /** Names created or removed since the state was last written. */
@@ -59,11 +74,33 @@ export class RunNetns {
 
   constructor(
     state: KernelState,
-    work: EngineWork,
+    private readonly work: EngineWork,
     private readonly netOf: (serial: number) => Net | undefined,
   ) {
-    this.entries = new IndexedList(state.names, (entry) => entry.name, work);
+    this.columns = pending.get(state);
+    pending.delete(state);
+    if (!this.columns) this.made = new IndexedList(state.names, (entry) => entry.name, work);
     Object.defineProperty(state, 'names', { configurable: true, enumerable: true, get: () => this.entries.list() });
+  }
+
+  private get entries(): IndexedList<string, NetnsName> {
+    if (!this.made) {
+      const { name, serial } = this.columns!;
+      const entries = new Array<NetnsName>(name.length);
+      for (let i = 0; i < name.length; i += 1) entries[i] = { name: name[i]!, serial: serial[i]! };
+      this.work.moved += entries.length;
+      this.made = new IndexedList(entries, (entry) => entry.name, this.work);
+      this.columns = undefined;
+    }
+    return this.made;
+  }
+
+  /** The names in readdir() order, without their namespaces or entries. */
+  readdirNames(): string[] {
+    const names = this.columns ? this.columns.name : this.entries.list().map((entry) => entry.name);
+    const out = new Array<string>(names.length);
+    for (let i = 0; i < names.length; i += 1) out[i] = names[names.length - 1 - i]!;
+    return out;
   }
 
   private get bySerial(): Map<number, string[]> {
@@ -96,12 +133,12 @@ export class RunNetns {
   }
 
   /** The directory as readdir() on tmpfs returns it: newest first. An array: a loop runs once, cold. */
-  readdir(): DirEntry[] {
+  readdir(): { name: string; net: Net }[] {
     const names = this.entries.list();
-    const out: DirEntry[] = [];
+    const out: { name: string; net: Net }[] = [];
     for (let i = names.length - 1; i >= 0; i -= 1) {
       const entry = names[i]!;
-      out.push(new DirEntry(entry.name, entry.serial, this.netOf));
+      out.push({ name: entry.name, net: this.netOf(entry.serial)! });
     }
     return out;
   }

@@ -8,8 +8,9 @@ import { NET_NS_CALLBACKS, NET_NS_OPS } from '../lib/net_namespace.js';
 import { PROC_DYNAMIC_FIRST } from '../lib/proc_fs.js';
 import type { NetSource } from '../lib/net_list.js';
 import { deferNets } from '../lib/net_list.js';
+import { deferNames, type NameColumns } from '../lib/run_netns.js';
 import type { Slot } from '../lib/generic.js';
-import type { KernelState, Net, NetnsName, NsidEntry } from '../lib/state.js';
+import type { KernelState, Net, NsidEntry } from '../lib/state.js';
 import { isStateDocument } from './snapshot_check.js';
 import { documentSchema, STATE_FORMAT, STATE_VERSION } from './snapshot_schema.js';
 
@@ -48,12 +49,6 @@ export interface NetColumns {
   gen_len: number[];
   gen_slots: SlotRow[];
   nsids: NsidRow[];
-}
-
-/** /run/netns as the file holds it, oldest first. */
-export interface NameColumns {
-  name: string[];
-  serial: number[];
 }
 
 /** The kernel as the file holds it, and as the invariants are checked. */
@@ -273,20 +268,11 @@ class ColumnSource implements NetSource {
 
 /** The state a checked document holds; its namespaces are made as they are read. */
 function kernelState(k: KernelDocument): KernelState {
-  const n = k.names.name.length;
-  const names = new Array<NetnsName>(n);
-  for (let i = 0; i < n; i += 1) names[i] = { name: k.names.name[i]!, serial: k.names.serial[i]! };
   const source = new ColumnSource(k.net_namespace_list);
   const { boot_id, next_serial, initialized, max_gen_ptrs, proc_reserved, first_device, pernet_list, holders } = k;
-  const state: KernelState = { boot_id, next_serial, initialized, max_gen_ptrs, proc_reserved, first_device, pernet_list, net_namespace_list: [], names, holders };
-  let all: Net[] | undefined;
-  // Read before a kernel is built on the state (a test, a decode-encode round trip): made all at once.
-  Object.defineProperty(state, 'net_namespace_list', {
-    configurable: true,
-    enumerable: true,
-    get: () => (all ??= Array.from({ length: source.length }, (_, i) => source.net(i))),
-  });
+  const state: KernelState = { boot_id, next_serial, initialized, max_gen_ptrs, proc_reserved, first_device, pernet_list, net_namespace_list: [], names: [], holders };
   deferNets(state, source);
+  deferNames(state, k.names);
   return state;
 }
 
