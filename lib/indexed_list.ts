@@ -1,4 +1,4 @@
-// A list kept as an insertion-ordered map, as net_namespace_list and /run/netns are: unlinking one
+// A list kept as an insertion-ordered map, as /run/netns is (net_namespace_list is lib/net_list.ts): unlinking one
 // entry costs O(1), as list_del_rcu does, and the array the state file holds is a view of the map,
 // rebuilt by the first read after an unlink (a read walks the whole list anyway). The map itself
 // is built at the first lookup, so a command that only reads the list never builds it.

@@ -1,4 +1,5 @@
-// The emulated kernel's data as the snapshot holds it: struct net and struct pernet_operations
+// The emulated kernel's data as the engine holds it (the snapshot stores namespaces and names as
+// columns, store/snapshot.ts): struct net and struct pernet_operations
 // (include/net/net_namespace.h), the globals of net/core/net_namespace.c, and the /run/netns
 // directory. Plain JSON data; lib/net_namespace.ts and lib/machine.ts give it behaviour.
 import { INITIAL_NET_GEN_PTRS, type NetGeneric } from './generic.js';
