@@ -18,11 +18,13 @@ export type Selects = (selector: string, net: Net) => boolean;
 
 /** ops_init's kzalloc(ops->size) fails on net: one of ops' --fail-alloc selectors names it. */
 export function kzallocFails(ops: PernetOps, net: Net, selects: Selects): boolean {
-  return ops.fail_alloc.some((sel) => selects(sel, net));
+  return ops.fail_alloc.length > 0 && ops.fail_alloc.some((sel) => selects(sel, net));
 }
 
 /** The errno ops' init callback returns on net: the first --fail-init selector naming it decides; 0 for none. */
 export function initFault(ops: PernetOps, net: Net, selects: Selects): number {
+  // Most ops have no fault: then no selector closure is made for each init.
+  if (ops.fail_init.length === 0) return 0;
   return ops.fail_init.find((f) => selects(f.net, net))?.errno ?? 0;
 }
 

@@ -119,7 +119,7 @@ export class Kernel {
 
   /** net_assign_generic(net, id, data): grows ptr[] to max_gen_ptrs when id does not fit. */
   private net_assign_generic(net: Net, id: number, slot: Slot): number {
-    return this.tracer.call(
+    return this.tracer.callInt(
       'net_assign_generic',
       () => [this.netName(net), String(id)],
       () => {
@@ -133,13 +133,12 @@ export class Kernel {
         storeSlot(net.gen, slot);
         return 0;
       },
-      (ret) => ret,
     );
   }
 
   /** ops_init(ops, net): zeroed data into ptr[id-1] when id && size, then init; a failed init leaves the slot stale. */
   private ops_init(ops: PernetOps, net: Net): number {
-    return this.tracer.call(
+    return this.tracer.callInt(
       'ops_init',
       () => [ops.name, this.netName(net)],
       () => {
@@ -159,7 +158,6 @@ export class Kernel {
         if (data) data.state = 'stale';
         return err;
       },
-      (ret) => ret,
     );
   }
 
@@ -225,7 +223,7 @@ export class Kernel {
 
   /** setup_net(net, user_ns): ops_init over pernet_list; on failure exit then free, in reverse, the ops before the failing one. */
   private setup_net(net: Net, user_ns: 'init_user_ns'): number {
-    return this.tracer.call(
+    return this.tracer.callInt(
       'setup_net',
       () => [this.netName(net), user_ns],
       () => {
@@ -247,7 +245,6 @@ export class Kernel {
         }
         return 0;
       },
-      (ret) => ret,
     );
   }
 
@@ -397,7 +394,7 @@ export class Kernel {
 
   /** __register_pernet_operations(list, ops): link, then ops_init on every namespace; undo all on the first error. */
   private __register_pernet_operations(list: string | null, ops: PernetOps): number {
-    return this.tracer.call(
+    return this.tracer.callInt(
       '__register_pernet_operations',
       () => [listHead(list), ops.name],
       () => {
@@ -418,7 +415,6 @@ export class Kernel {
         }
         return 0;
       },
-      (ret) => ret,
     );
   }
 
@@ -434,7 +430,7 @@ export class Kernel {
 
   /** register_pernet_operations(list, ops): the generic id first, then the ops; on error the id goes back. */
   private register_pernet_operations(list: string | null, ops: PernetOps): number {
-    return this.tracer.call(
+    return this.tracer.callInt(
       'register_pernet_operations',
       () => [listHead(list), ops.name],
       () => {
@@ -452,7 +448,6 @@ export class Kernel {
         }
         return error;
       },
-      (ret) => ret,
     );
   }
 
@@ -466,7 +461,7 @@ export class Kernel {
 
   /** register_pernet_subsys(ops): just before first_device, so before every device. */
   register_pernet_subsys(ops: PernetOps): number {
-    return this.tracer.call('register_pernet_subsys', () => [ops.name], () => this.register_pernet_operations(this.state.first_device, ops), (ret) => ret);
+    return this.tracer.callInt('register_pernet_subsys', () => [ops.name], () => this.register_pernet_operations(this.state.first_device, ops));
   }
 
   unregister_pernet_subsys(ops: PernetOps): void {
@@ -475,7 +470,7 @@ export class Kernel {
 
   /** register_pernet_device(ops): at the tail; the first device registered becomes first_device. */
   register_pernet_device(ops: PernetOps): number {
-    return this.tracer.call(
+    return this.tracer.callInt(
       'register_pernet_device',
       () => [ops.name],
       () => {
@@ -486,7 +481,6 @@ export class Kernel {
         }
         return error;
       },
-      (ret) => ret,
     );
   }
 

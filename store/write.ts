@@ -146,14 +146,22 @@ function journalEnd(text: Buffer): number {
   return match ? Number(match[1]) : 0;
 }
 
-/** One `{"seq":N,"ev":"…","name":"…"}` line per event: JSON.stringify of that object, written out. */
-function journalLines(first: number, events: readonly NameEvent[]): string {
-  let text = '';
-  for (let i = 0; i < events.length; i += 1) {
+/**
+ * One `{"seq":N,"ev":"…","name":"…"}` line per event (JSON.stringify of that object, written out),
+ * the first with seq `first`. Lines are made newest first, and only until they pass JOURNAL_LIMIT:
+ * appendJournal then keeps fewer than half of it, newest lines only, so older ones would be dropped
+ * unread (a 10,000-line batch makes about 6,500).
+ */
+function journalLines(first: number, events: readonly NameEvent[]): Buffer {
+  const lines: string[] = [];
+  let bytes = 0;
+  for (let i = events.length - 1; i >= 0 && bytes <= JOURNAL_LIMIT; i -= 1) {
     const e = events[i]!;
-    text += `{"seq":${first + i},"ev":"${e.ev}","name":${JSON.stringify(e.name)}}\n`;
+    const line = `{"seq":${first + i},"ev":"${e.ev}","name":${JSON.stringify(e.name)}}\n`;
+    lines.push(line);
+    bytes += Buffer.byteLength(line);
   }
-  return text;
+  return Buffer.from(lines.reverse().join(''));
 }
 
 /**
@@ -169,7 +177,7 @@ export function appendJournal(path: string, events: readonly NameEvent[]): void 
   const action = 'write journal';
   const found = readRegularWithStat(file, action);
   const old = found?.bytes ?? Buffer.alloc(0);
-  const kept = Buffer.concat([old, Buffer.from(journalLines(journalEnd(old) + 1, events))]);
+  const kept = Buffer.concat([old, journalLines(journalEnd(old) + 1, events)]);
   const data = kept.length > JOURNAL_LIMIT ? kept.subarray(kept.indexOf(0x0a, kept.length - JOURNAL_LIMIT / 2) + 1) : kept;
   replaceFile(file, data, found?.stat, action);
 }

@@ -171,6 +171,22 @@ describe('a state file that is not a valid ipsim state', () => {
   });
 });
 
+describe('the journal beside the state', () => {
+  test('is bounded: past 256 KiB only the newest whole lines under 128 KiB stay, and seq goes on rising', () => {
+    const batch = Array.from({ length: 10000 }, (_, i) => `netns add n${i}\n`).join('');
+    expect(ipsim(['-batch', '-'], { state: t.state, stdin: batch }).exit).toBe(0);
+    const line = (seq: number): string => `{"seq":${seq},"ev":"add","name":"n${seq - 1}"}\n`;
+    const journal = readFileSync(`${t.state}.events`, 'utf8');
+    // The newest lines, as many as stay under half the bound: one more would reach it.
+    let kept = '';
+    let seq = 10000;
+    while (Buffer.byteLength(line(seq) + kept) < 128 * 1024) kept = line(seq--) + kept;
+    expect(journal).toBe(kept);
+    expect(ipsim(['netns', 'add', 'last'], { state: t.state }).exit).toBe(0);
+    expect(readFileSync(`${t.state}.events`, 'utf8')).toBe(`${kept}{"seq":10001,"ev":"add","name":"last"}\n`);
+  });
+});
+
 describe('where the state lives', () => {
   test('--state wins over IPSIM_STATE, which wins over XDG_STATE_HOME', () => {
     const other = `${t.dir}/other.json`;
