@@ -4,9 +4,8 @@
 import type { Machine } from '../lib/machine.js';
 import { PROC_DYNAMIC_FIRST } from '../lib/proc_fs.js';
 import type { Net } from '../lib/state.js';
-import { genGraph, listsGraph, netGraph } from '../ui/diagrams.js';
 import { renderGen, renderIds, renderLists, renderNet, type GenView, type NetView } from '../ui/figures.js';
-import { toDot, toMermaid, type Graph } from '../ui/graph.js';
+import type { Graph } from '../ui/graph.js';
 import { Fatal, HelpShown, printJson, type Ctx, type ObjectModule } from './context.js';
 import { objectHelp, unknownCommand } from './help.js';
 import { parseOptionsIfAny } from './options.js';
@@ -20,12 +19,20 @@ export const SHOW_USAGE =
 const FORMATS = ['text', 'dot', 'mermaid', 'svg'] as const;
 type Format = (typeof FORMATS)[number];
 
-/** A figure in the format asked for: the text figure, or the graph as dot, Mermaid or SVG. */
-async function printFigure(ctx: Ctx, format: Format, text: () => string, graph: () => Graph): Promise<void> {
+type Diagrams = typeof import('../ui/diagrams.js');
+
+/**
+ * A figure in the format asked for: the text figure, or the graph as dot, Mermaid or SVG. The
+ * diagrams and their writers load only for a format that draws them.
+ */
+async function printFigure(ctx: Ctx, format: Format, text: () => string, diagram: (d: Diagrams) => Graph): Promise<void> {
+  if (format === 'text') {
+    ctx.out.out(text());
+    return;
+  }
+  const [diagrams, { toDot, toMermaid }] = await Promise.all([import('../ui/diagrams.js'), import('../ui/graph.js')]);
+  const graph = (): Graph => diagram(diagrams);
   switch (format) {
-    case 'text':
-      ctx.out.out(text());
-      return;
     case 'dot':
       ctx.out.out(toDot(graph()));
       return;
@@ -98,7 +105,7 @@ async function show_gen(ctx: Ctx, selector: string | undefined, format: Format, 
     });
   } else {
     const max = kernel.state.max_gen_ptrs;
-    await printFigure(ctx, format, () => renderGen(max, ids, views, all), () => genGraph(max, ids, views, all));
+    await printFigure(ctx, format, () => renderGen(max, ids, views, all), (d) => d.genGraph(max, ids, views, all));
   }
   return 0;
 }
@@ -123,7 +130,7 @@ async function show_net(ctx: Ctx, selector: string | undefined, format: Format):
     }));
     printJson(ctx, selector === undefined || selector === '*' ? docs : docs[0]!);
   } else {
-    await printFigure(ctx, format, () => views.map(renderNet).join('\n'), () => netGraph(views));
+    await printFigure(ctx, format, () => views.map(renderNet).join('\n'), (d) => d.netGraph(views));
   }
   return 0;
 }
@@ -135,7 +142,7 @@ async function show_lists(ctx: Ctx, format: Format): Promise<number> {
   if (ctx.opts.json) {
     printJson(ctx, { net_namespace_list: nets, pernet_list: pernet_list.map((ops) => ops.name), first_device });
   } else {
-    await printFigure(ctx, format, () => renderLists(nets, pernet_list, first_device, ctx.out.columns), () => listsGraph(nets, pernet_list, first_device));
+    await printFigure(ctx, format, () => renderLists(nets, pernet_list, first_device, ctx.out.columns), (d) => d.listsGraph(nets, pernet_list, first_device));
   }
   return 0;
 }

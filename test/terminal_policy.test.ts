@@ -59,11 +59,11 @@ describe('pernet list fits the width it is given', () => {
   const rows = OPS.map((o, i) => [String(i + 1), o.name, 'subsys', '-', '0', o.init ?? '-', o.exit ?? '-', 'default_device_exit_batch', 'init@blue=-ENOMEM alloc@*']);
 
   test('fitWidths: the widest columns give way; narrow ones keep their width; a table that fits is left alone', () => {
-    const widths = fitWidths(head, rows, 80)!;
+    const widths = fitWidths(head, rows, 80, stringWidth)!;
     expect(widths.reduce((a, b) => a + b, 0) + head.length + 1).toBeLessThanOrEqual(80);
     expect(widths[0]).toBe(3);
     expect(widths[3]).toBe(4);
-    expect(fitWidths(head, rows, 400)).toBeUndefined();
+    expect(fitWidths(head, rows, 400, stringWidth)).toBeUndefined();
   });
 
   test.each([80, 100])('a terminal of %i columns: no line of the table is wider', async (columns) => {

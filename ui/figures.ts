@@ -2,7 +2,14 @@
 // and pernet_list) for `show lists`, Figure 0.1 (struct net) for `show net`, and the net_generic
 // and allocator listings for `show gen` and `show ids`. Pure: data in, text out. Widths are display
 // columns (fast-string-width), so a namespace named in CJK or emoji keeps the boxes aligned.
-import stringWidth from 'fast-string-width';
+import fastStringWidth from 'fast-string-width';
+
+/** Printable ASCII is a column a character; anything else is measured by fast-string-width. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+function stringWidth(text: string): number {
+  return PRINTABLE_ASCII.test(text) ? text.length : fastStringWidth(text);
+}
 
 export interface OpsBox {
   name: string;

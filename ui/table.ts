@@ -2,7 +2,6 @@
 // pipes, so styles are emptied and colour comes only from ui/colors). Elsewhere: plain columns
 // separated by two spaces, stable for golden files and cheap (cli-table3 is not even loaded).
 // On a terminal the table fits its width: the widest columns give way and their cells wrap.
-import stringWidth from 'fast-string-width';
 import type { Output } from './output.js';
 
 function plain(head: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -21,7 +20,7 @@ const NARROWEST = 1 + PADDING;
  * undefined when the table fits as it is. The widest column gives way first, one column at a time,
  * so narrow columns (#, id, size) keep their width.
  */
-export function fitWidths(head: readonly string[], rows: readonly (readonly string[])[], columns: number): number[] | undefined {
+export function fitWidths(head: readonly string[], rows: readonly (readonly string[])[], columns: number, stringWidth: (text: string) => number): number[] | undefined {
   const widths = head.map((h, i) => Math.max(stringWidth(h), ...rows.map((r) => stringWidth(r[i] ?? ''))) + PADDING);
   const available = columns - (head.length + 1);
   let total = widths.reduce((a, b) => a + b, 0);
@@ -37,9 +36,10 @@ export function fitWidths(head: readonly string[], rows: readonly (readonly stri
 
 export async function renderTable(out: Output, head: readonly string[], rows: readonly (readonly string[])[]): Promise<string> {
   if (!out.terminal) return plain(head, rows);
-  const [{ default: Table }, { loadPaint }] = await Promise.all([import('cli-table3'), import('./colors.js')]);
+  // Display widths (CJK, emoji) matter only here, on a terminal: the plain columns are by length.
+  const [{ default: Table }, { loadPaint }, { default: stringWidth }] = await Promise.all([import('cli-table3'), import('./colors.js'), import('fast-string-width')]);
   const p = await loadPaint(out.color);
-  const colWidths = out.columns === undefined ? undefined : fitWidths(head, rows, out.columns);
+  const colWidths = out.columns === undefined ? undefined : fitWidths(head, rows, out.columns, stringWidth);
   const table = new Table({
     head: head.map((h) => p.head(h)),
     ...(colWidths ? { colWidths, wordWrap: true, wrapOnWordBoundary: false } : {}),
