@@ -3,6 +3,7 @@
 // nets are made from the state file's columns when something first asks for one: `netns list` on
 // 10,000 namespaces asks for init_net alone, while a walk over the list makes them all. Unlinking
 // costs O(log n) (list_del_rcu is O(1)); the array a walk reads is rebuilt once after unlinks.
+import { Deferred } from './deferred.js';
 import { KernelBug } from './generic.js';
 import type { KernelState, Net } from './state.js';
 import type { EngineWork } from './work.js';
@@ -28,33 +29,30 @@ export function arraySource(nets: readonly Net[]): NetSource {
   };
 }
 
-/**
- * The sources of loaded states whose namespaces are not made yet, until a Kernel takes one and
- * makes them one by one, as they are read (README, "Speed").
- */
-const pending = new WeakMap<KernelState, NetSource>();
-
-export function deferNets(state: KernelState, source: NetSource): void {
-  pending.set(state, source);
-  let nets: Net[] | undefined;
-  // Read before a kernel is built on the state (a test, a decode-encode round trip): made all at
-  // once, and that array is what a kernel then takes.
-  Object.defineProperty(state, 'net_namespace_list', {
-    configurable: true,
-    enumerable: true,
-    get: () => {
-      pending.delete(state);
-      return (nets ??= Array.from({ length: source.length }, (_, i) => source.net(i)));
-    },
-  });
-}
+/** The namespaces of a loaded state, made as the kernel built on it reads them. */
+export const deferredNets = new Deferred('net_namespace_list', (source: NetSource) => Array.from({ length: source.length }, (_, i) => source.net(i)));
 
 /** The source a loaded state's namespaces come from (once: a second kernel sees the first one's list). */
 export function takeNetSource(state: KernelState): NetSource {
-  const source = pending.get(state);
-  if (source === undefined) return arraySource(state.net_namespace_list);
-  pending.delete(state);
-  return source;
+  return deferredNets.take(state) ?? arraySource(state.net_namespace_list);
+}
+
+/**
+ * The index of value in an ascending array, or -1: `hint` first (lookups mostly come in order),
+ * else a binary search.
+ */
+export function indexOfAscending(values: readonly number[], value: number, hint = 0): number {
+  if (hint < values.length && values[hint] === value) return hint;
+  let lo = 0;
+  let hi = values.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = values[mid]!;
+    if (at === value) return mid;
+    if (at < value) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }
 
 export class NetList {
@@ -79,17 +77,8 @@ export class NetList {
 
   /** The index of serial's live namespace, or -1. */
   private indexOf(serial: number): number {
-    const serials = this.serials;
-    let lo = 0;
-    let hi = serials.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const at = serials[mid]!;
-      if (at === serial) return this.nets[mid] === null ? -1 : mid;
-      if (at < serial) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
+    const i = indexOfAscending(this.serials, serial);
+    return i >= 0 && this.nets[i] !== null ? i : -1;
   }
 
   private at(i: number): Net {

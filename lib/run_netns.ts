@@ -3,6 +3,7 @@
 // opens or creates paths under it with whatever name it is given (the name check is skipped under
 // -all), so the errno of a path that is not a plain bound name is modelled here too.
 import { EEXIST, EISDIR, ENAMETOOLONG, ENOENT, ENOTDIR } from './errno.js';
+import { Deferred } from './deferred.js';
 import { IndexedList } from './indexed_list.js';
 import { Refused } from './refused.js';
 import type { KernelState, Net, NetnsName } from './state.js';
@@ -39,28 +40,13 @@ export interface NameColumns {
   serial: number[];
 }
 
-/**
- * The columns of loaded states whose name entries are not made yet, until a RunNetns takes them
- * (as lib/net_list.ts defers the namespaces): `netns list` reads the names from them directly.
- */
-const pending = new WeakMap<KernelState, NameColumns>();
-
-/**
- * Gives a loaded state its names as columns: a RunNetns takes them, and state.names, if read
- * before (a test, a decode-encode round trip), makes the entries, which a RunNetns then takes.
- */
-export function deferNames(state: KernelState, columns: NameColumns): void {
-  pending.set(state, columns);
-  let names: NetnsName[] | undefined;
-  Object.defineProperty(state, 'names', {
-    configurable: true,
-    enumerable: true,
-    get: () => {
-      pending.delete(state);
-      return (names ??= columns.name.map((name, i) => ({ name, serial: columns.serial[i]! })));
-    },
-  });
+/** The entries the columns hold, oldest first. */
+function entriesOf(columns: NameColumns): NetnsName[] {
+  return columns.name.map((name, i) => ({ name, serial: columns.serial[i]! }));
 }
+
+/** The names of a loaded state, kept as columns until a lookup or a change needs entries: `netns list` reads the name column. */
+export const deferredNames = new Deferred('names', entriesOf);
 
 /** The directory's entries: state.names is their view, oldest first. */
 export class RunNetns {
@@ -77,17 +63,14 @@ export class RunNetns {
     private readonly work: EngineWork,
     private readonly netOf: (serial: number) => Net | undefined,
   ) {
-    this.columns = pending.get(state);
-    pending.delete(state);
+    this.columns = deferredNames.take(state);
     if (!this.columns) this.made = new IndexedList(state.names, (entry) => entry.name, work);
     Object.defineProperty(state, 'names', { configurable: true, enumerable: true, get: () => this.entries.list() });
   }
 
   private get entries(): IndexedList<string, NetnsName> {
     if (!this.made) {
-      const { name, serial } = this.columns!;
-      const entries = new Array<NetnsName>(name.length);
-      for (let i = 0; i < name.length; i += 1) entries[i] = { name: name[i]!, serial: serial[i]! };
+      const entries = entriesOf(this.columns!);
       this.work.moved += entries.length;
       this.made = new IndexedList(entries, (entry) => entry.name, this.work);
       this.columns = undefined;

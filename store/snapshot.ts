@@ -6,9 +6,8 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import * as v from 'valibot';
 import { NET_NS_CALLBACKS, NET_NS_OPS } from '../lib/net_namespace.js';
 import { PROC_DYNAMIC_FIRST } from '../lib/proc_fs.js';
-import type { NetSource } from '../lib/net_list.js';
-import { deferNets } from '../lib/net_list.js';
-import { deferNames, type NameColumns } from '../lib/run_netns.js';
+import { deferredNets, indexOfAscending, type NetSource } from '../lib/net_list.js';
+import { deferredNames, type NameColumns } from '../lib/run_netns.js';
 import type { Slot } from '../lib/generic.js';
 import type { KernelState, Net, NsidEntry } from '../lib/state.js';
 import { isStateDocument } from './snapshot_check.js';
@@ -190,6 +189,17 @@ function fromVersion1(kernel: unknown): unknown {
   return { ...kernel, net_namespace_list: c, names: { name: names.map((n) => n.name), serial: names.map((n) => n.serial) } };
 }
 
+/** Rows grouped by the namespace they name, each made into its entry (without `net`). */
+function byNet<R extends { net: number }, E>(rows: readonly R[], entry: (row: R) => E): Map<number, E[]> {
+  const groups = new Map<number, E[]>();
+  for (const row of rows) {
+    const group = groups.get(row.net);
+    if (group) group.push(entry(row));
+    else groups.set(row.net, [entry(row)]);
+  }
+  return groups;
+}
+
 /**
  * The namespaces of a checked document, each made into a struct net when first asked for: a
  * command that reads a few of 10,000 namespaces makes a few (lib/net_list.ts).
@@ -221,27 +231,12 @@ class ColumnSource implements NetSource {
   }
 
   private slotArrays(): Map<number, Slot[]> {
-    if (!this.slots) {
-      this.slots = new Map();
-      for (const { net, index, ops, size, state } of this.c.gen_slots) {
-        const slot = { index, ops, size, state };
-        const slots = this.slots.get(net);
-        if (slots) slots.push(slot);
-        else this.slots.set(net, [slot]);
-      }
-    }
+    this.slots ??= byNet(this.c.gen_slots, ({ index, ops, size, state }) => ({ index, ops, size, state }));
     return this.slots;
   }
 
   private nsidTables(): Map<number, NsidEntry[]> {
-    if (!this.nsids) {
-      this.nsids = new Map();
-      for (const { net, nsid, peer } of this.c.nsids) {
-        const table = this.nsids.get(net);
-        if (table) table.push({ nsid, peer });
-        else this.nsids.set(net, [{ nsid, peer }]);
-      }
-    }
+    this.nsids ??= byNet(this.c.nsids, ({ nsid, peer }) => ({ nsid, peer }));
     return this.nsids;
   }
 
@@ -271,8 +266,8 @@ function kernelState(k: KernelDocument): KernelState {
   const source = new ColumnSource(k.net_namespace_list);
   const { boot_id, next_serial, initialized, max_gen_ptrs, proc_reserved, first_device, pernet_list, holders } = k;
   const state: KernelState = { boot_id, next_serial, initialized, max_gen_ptrs, proc_reserved, first_device, pernet_list, net_namespace_list: [], names: [], holders };
-  deferNets(state, source);
-  deferNames(state, k.names);
+  deferredNets.defer(state, source);
+  deferredNames.defer(state, k.names);
   return state;
 }
 
@@ -295,24 +290,6 @@ function columnsProblem(k: KernelDocument): string | undefined {
   }
   if (k.names.serial.length !== k.names.name.length) return `names.serial has ${k.names.serial.length} entries, name has ${k.names.name.length}`;
   return undefined;
-}
-
-/**
- * The index of serial in an ascending column (netsProblem checks net_namespace_list.serial is),
- * or -1: `hint` first (references mostly come in list order), else a binary search.
- */
-function indexOfSerial(serials: readonly number[], serial: number, hint: number): number {
-  if (hint < serials.length && serials[hint] === serial) return hint;
-  let lo = 0;
-  let hi = serials.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const at = serials[mid]!;
-    if (at === serial) return mid;
-    if (at < serial) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
 }
 
 /** The proc inode numbers of the first `end` namespaces: a set only once they stop ascending. */
@@ -391,7 +368,7 @@ function netsProblem(k: KernelDocument): string | undefined {
       table = row.net;
       peers = new Set();
     }
-    if (indexOfSerial(serials, row.peer, 0) < 0) return `net_namespace_list.nsids[${r}]: nsid ${row.nsid} of net ${row.net} names a namespace that does not exist`;
+    if (indexOfAscending(serials, row.peer) < 0) return `net_namespace_list.nsids[${r}]: nsid ${row.nsid} of net ${row.net} names a namespace that does not exist`;
     if (peers!.has(row.peer)) return `net_namespace_list.nsids[${r}]: net ${row.net} has two nsids for one peer`;
     peers!.add(row.peer);
   }
@@ -489,13 +466,13 @@ function refsProblem(k: KernelDocument): string | undefined {
     const name = names[i]!;
     if (seen.has(name)) return `names.name[${i}]: "${name}" appears twice`;
     seen.add(name);
-    const at = indexOfSerial(serials, bound[i]!, hint);
+    const at = indexOfAscending(serials, bound[i]!, hint);
     if (at < 0) return `names.serial[${i}]: "${name}" is bound to a namespace that does not exist`;
     refs[at]! += 1;
     hint = at + 1;
   }
   for (let i = 0; i < k.holders.length; i += 1) {
-    const at = indexOfSerial(serials, k.holders[i]!.serial, 0);
+    const at = indexOfAscending(serials, k.holders[i]!.serial);
     if (at < 0) return `holders[${i}]: holds a namespace that does not exist`;
     refs[at]! += 1;
   }
