@@ -4,7 +4,7 @@
 import type { Machine } from '../lib/machine.js';
 import { PROC_DYNAMIC_FIRST } from '../lib/proc_fs.js';
 import type { Net } from '../lib/state.js';
-import { renderGen, renderIds, renderLists, renderNet, type GenView, type NetView } from '../ui/figures.js';
+import { listsMeasure, renderGen, renderIds, renderLists, renderNet, type GenView, type NetView } from '../ui/figures.js';
 import type { Graph } from '../ui/graph.js';
 import { Fatal, HelpShown, printJson, type Ctx, type ObjectModule } from './context.js';
 import { objectHelp, unknownCommand } from './help.js';
@@ -25,9 +25,9 @@ type Diagrams = typeof import('../ui/diagrams.js');
  * A figure in the format asked for: the text figure, or the graph as dot, Mermaid or SVG. The
  * diagrams and their writers load only for a format that draws them.
  */
-async function printFigure(ctx: Ctx, format: Format, text: () => string, diagram: (d: Diagrams) => Graph): Promise<void> {
+async function printFigure(ctx: Ctx, format: Format, text: () => string | Promise<string>, diagram: (d: Diagrams) => Graph): Promise<void> {
   if (format === 'text') {
-    ctx.out.out(text());
+    ctx.out.out(await text());
     return;
   }
   const [diagrams, { toDot, toMermaid }] = await Promise.all([import('../ui/diagrams.js'), import('../ui/graph.js')]);
@@ -142,7 +142,8 @@ async function show_lists(ctx: Ctx, format: Format): Promise<number> {
   if (ctx.opts.json) {
     printJson(ctx, { net_namespace_list: nets, pernet_list: pernet_list.map((ops) => ops.name), first_device });
   } else {
-    await printFigure(ctx, format, () => renderLists(nets, pernet_list, first_device, ctx.out.columns), (d) => d.listsGraph(nets, pernet_list, first_device));
+    const text = async (): Promise<string> => renderLists(nets, pernet_list, first_device, await listsMeasure(nets, pernet_list), ctx.out.columns);
+    await printFigure(ctx, format, text, (d) => d.listsGraph(nets, pernet_list, first_device));
   }
   return 0;
 }

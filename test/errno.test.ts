@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { errnoByName, errnoByNumber, errnoName, parseErrno, strerror } from '../lib/errno.js';
+import { EEXIST, EISDIR, ENAMETOOLONG, ENOENT, ENOMEM, ENOSPC, ENOTDIR, errnoByName, errnoByNumber, errnoName, parseErrno, strerror } from '../lib/errno.js';
 
 describe('errnoByNumber', () => {
   test('known numbers give the canonical entry', () => {
@@ -32,6 +32,11 @@ describe('errnoByNumber', () => {
 });
 
 describe('errnoByName', () => {
+  test('the constants the emulator returns are the table\'s numbers for their names', () => {
+    const constants = { ENOENT, ENOMEM, EEXIST, ENOTDIR, EISDIR, ENOSPC, ENAMETOOLONG };
+    for (const [name, num] of Object.entries(constants)) expect([name, errnoByName(name)?.num]).toEqual([name, num]);
+  });
+
   test('canonical names', () => {
     expect(errnoByName('ENOENT')?.num).toBe(2);
     expect(errnoByName('EEXIST')?.num).toBe(17);

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import stringWidth from 'fast-string-width';
-import { renderLists, type OpsBox } from '../ui/figures.js';
+import { listsMeasure, renderLists, type OpsBox } from '../ui/figures.js';
 import { toDot, toMermaid, type Graph } from '../ui/graph.js';
 import { distFilesLoaded, ipsim, tempDir } from './helpers/cli.js';
 
@@ -84,8 +84,9 @@ describe('svg output, drawn by Graphviz compiled to WebAssembly', () => {
 describe('text figures measure display columns', () => {
   const ops: OpsBox[] = [{ name: 'net_ns_ops', id: null, size: 0, init: 'net_ns_net_init', exit: 'net_ns_net_exit', exit_batch: null }];
 
-  test('a namespace named in CJK or emoji keeps the boxes and labels aligned', () => {
-    const lines = renderLists(['名前', '🦊fox', 'blue'], ops, null).split('\n');
+  test('a namespace named in CJK or emoji keeps the boxes and labels aligned', async () => {
+    const nets = ['名前', '🦊fox', 'blue'];
+    const lines = renderLists(nets, ops, null, await listsMeasure(nets, ops)).split('\n');
     expect(lines.slice(1, 5)).toEqual([
       '   +-------------+       +-------------+       +-------------+',
       '   |net          | ----->|net          | ----->|net          |',
@@ -96,6 +97,13 @@ describe('text figures measure display columns', () => {
     const boxStarts = [...lines[1]!.matchAll(/\+-/gu)].map((m) => m.index);
     const labelStarts = ['名前', '🦊fox', 'blue'].map((label) => stringWidth(lines[4]!.slice(0, lines[4]!.indexOf(label))));
     expect(labelStarts).toEqual(boxStarts);
+  });
+
+  test('lists of printable ASCII are measured by length, without loading fast-string-width; one wide label measures them all by display columns', async () => {
+    // '名前' is 2 UTF-16 units and 4 columns: which of the two a measure answers tells which it is.
+    expect((await listsMeasure(['init_net', 'blue'], ops))('名前')).toBe(2);
+    expect((await listsMeasure(['init_net', '名前'], ops))('名前')).toBe(4);
+    expect((await listsMeasure(['init_net'], [{ ...ops[0]!, exit_batch: 'ex🦊' }]))('名前')).toBe(4);
   });
 });
 

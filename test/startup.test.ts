@@ -15,7 +15,7 @@ beforeEach(() => {
 afterEach(() => t.cleanup());
 
 /** The built-in modules a run of the built command loaded beyond what Node loads for itself. */
-function builtinsLoaded(args: string[]): string[] {
+function builtinsLoaded(args: string[], stdout: 'pipe' | 'ignore' = 'pipe'): string[] {
   const probe = join(t.dir, 'probe.cjs');
   writeFileSync(
     probe,
@@ -25,7 +25,7 @@ function builtinsLoaded(args: string[]): string[] {
     ].join('\n'),
   );
   const out = join(t.dir, 'loaded.json');
-  const r = spawnSync(process.execPath, ['-r', probe, IPSIM, ...args], { env: cleanEnv({ IPSIM_STATE: t.state, PROBE_OUT: out }), encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['-r', probe, IPSIM, ...args], { env: cleanEnv({ IPSIM_STATE: t.state, PROBE_OUT: out }), encoding: 'utf8', stdio: ['pipe', stdout, 'pipe'] });
   expect(r.status).toBe(0);
   return JSON.parse(readFileSync(out, 'utf8')) as string[];
 }
@@ -40,6 +40,12 @@ describe('built-in modules', () => {
     expect(ipsim(['netns', 'add', 'blue'], { state: t.state }).exit).toBe(0);
     const loaded = builtinsLoaded(['netns', 'list']);
     expect(loaded.filter((m) => ['tty', 'net', 'child_process', 'os', 'timers/promises'].includes(m))).toEqual([]);
+  });
+
+  test('netns list into /dev/null, a character device but no terminal, loads neither tty nor net', () => {
+    expect(ipsim(['netns', 'add', 'blue'], { state: t.state }).exit).toBe(0);
+    const loaded = builtinsLoaded(['netns', 'list'], 'ignore');
+    expect(loaded.filter((m) => ['tty', 'net'].includes(m))).toEqual([]);
   });
 
   test('netns add, which takes the lock, loads neither os nor timers/promises', () => {

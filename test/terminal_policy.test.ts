@@ -3,7 +3,7 @@
 // without columns (a pipe) keeps the fixed layout of the golden files.
 import { describe, expect, test } from '@jest/globals';
 import stringWidth from 'fast-string-width';
-import { renderLists, type OpsBox } from '../ui/figures.js';
+import { listsMeasure, renderLists, type OpsBox } from '../ui/figures.js';
 import { createOutput, interactivity } from '../ui/output.js';
 import { startSpinner } from '../ui/spinner.js';
 import { fitWidths, renderTable } from '../ui/table.js';
@@ -20,6 +20,7 @@ const ops = (name: string, fns = true): OpsBox => ({
 });
 const OPS = ['proc_net_ns_ops', 'net_ns_ops', 'sysctl_pernet_ops', 'netfilter_net_ops', 'nf_log_net_ops', 'ip6_tables_net_ops', 'a', 'loopback_net_ops', 'default_device_ops'].map((n) => ops(n));
 const NETS = ['init_net', 'blue', 'a-namespace-with-a-long-name', '名前'];
+const measure = await listsMeasure(NETS, OPS);
 
 describe('interactivity: who may ask, spin and fit', () => {
   test.each([
@@ -34,7 +35,7 @@ describe('interactivity: who may ask, spin and fit', () => {
 
 describe('show lists fits the width it is given', () => {
   test.each([60, 80, 100, 132])('%i columns: no line wider, every box in order', (columns) => {
-    const text = renderLists(NETS, OPS, 'loopback_net_ops', columns);
+    const text = renderLists(NETS, OPS, 'loopback_net_ops', measure, columns);
     expect(widest(text)).toBeLessThanOrEqual(columns);
     const order = text.split('\n').filter((l) => /^ {3}[^ +|.^]/.test(l)).flatMap((l) => l.trim().split(/ {2,}/));
     expect(order.filter((w) => OPS.some((o) => o.name === w))).toEqual(OPS.map((o) => o.name));
@@ -43,12 +44,12 @@ describe('show lists fits the width it is given', () => {
 
   test('80 columns holds fewer boxes a row than a wide terminal', () => {
     const rows = (text: string): number => text.split('\n').filter((l) => /^(?: {3}|-->)\|ops/.test(l)).length;
-    expect(rows(renderLists(NETS, OPS, null, 80))).toBeGreaterThan(rows(renderLists(NETS, OPS, null, 300)));
-    expect(rows(renderLists(NETS, OPS, null, 300))).toBe(1);
+    expect(rows(renderLists(NETS, OPS, null, measure, 80))).toBeGreaterThan(rows(renderLists(NETS, OPS, null, measure, 300)));
+    expect(rows(renderLists(NETS, OPS, null, measure, 300))).toBe(1);
   });
 
   test('no columns (a pipe): four boxes a row, as the golden files have it', () => {
-    const text = renderLists(NETS, OPS, null);
+    const text = renderLists(NETS, OPS, null, measure);
     expect(text.split('\n').filter((l) => /^(?: {3}|-->)\|ops/.test(l))).toHaveLength(3);
     expect(widest(text)).toBeGreaterThan(80);
   });

@@ -1,14 +1,26 @@
 // The walkthrough's figures drawn from live state, as plain text: Figure 0.2 (net_namespace_list
 // and pernet_list) for `show lists`, Figure 0.1 (struct net) for `show net`, and the net_generic
 // and allocator listings for `show gen` and `show ids`. Pure: data in, text out. Widths are display
-// columns (fast-string-width), so a namespace named in CJK or emoji keeps the boxes aligned.
-import fastStringWidth from 'fast-string-width';
+// columns, so a namespace named in CJK or emoji keeps the boxes aligned.
 
-/** Printable ASCII is a column a character; anything else is measured by fast-string-width. */
+/** The display columns of a text. */
+export type Measure = (text: string) => number;
+
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
-function stringWidth(text: string): number {
-  return PRINTABLE_ASCII.test(text) ? text.length : fastStringWidth(text);
+/** Printable ASCII is a column a character. */
+const asciiWidth: Measure = (text) => text.length;
+
+/**
+ * The measure renderLists needs for these lists: a text's length while every label is printable
+ * ASCII, else fast-string-width's, loaded only then (building its Unicode expressions costs a start
+ * about a millisecond).
+ */
+export async function listsMeasure(nets: readonly string[], ops: readonly OpsBox[]): Promise<Measure> {
+  const texts = [...nets, ...ops.flatMap((o) => [o.name, o.init ?? '', o.exit ?? '', o.exit_batch ?? ''])];
+  if (texts.every((text) => PRINTABLE_ASCII.test(text))) return asciiWidth;
+  const { default: fastStringWidth } = await import('fast-string-width');
+  return (text) => (PRINTABLE_ASCII.test(text) ? text.length : fastStringWidth(text));
 }
 
 export interface OpsBox {
@@ -29,7 +41,7 @@ const BOX = 15;
 const INDENT = '   ';
 
 /** text padded with spaces to `columns` display columns (String#padEnd counts UTF-16 units). */
-function padColumns(text: string, columns: number): string {
+function padColumns(text: string, columns: number, stringWidth: Measure): string {
   return text + ' '.repeat(Math.max(0, columns - stringWidth(text)));
 }
 
@@ -38,7 +50,7 @@ function padColumns(text: string, columns: number): string {
  * column is its width plus the arrow to the next; the last one's is its box or widest label, and
  * the arrow to the next row when the chain goes on.
  */
-function rowLength(labels: readonly (readonly string[])[], start: number, columns: number): number {
+function rowLength(labels: readonly (readonly string[])[], start: number, columns: number, stringWidth: Measure): number {
   const widest = (column: readonly string[]): number => Math.max(BOX, ...column.map((l) => stringWidth(l)));
   let used = INDENT.length;
   let n = 0;
@@ -57,7 +69,7 @@ function rowLength(labels: readonly (readonly string[])[], start: number, column
  * One list of Figure 0.2: boxes joined by arrows, labels under each box. Rows hold PER_ROW boxes,
  * or, given a terminal's `columns`, as many as fit in it.
  */
-function chain(title: string, kind: string, labels: readonly (readonly string[])[], columns: number | undefined): string[] {
+function chain(title: string, kind: string, labels: readonly (readonly string[])[], columns: number | undefined, stringWidth: Measure): string[] {
   const lines = [title];
   if (labels.length === 0) {
     lines.push(`${INDENT}(empty)`);
@@ -65,7 +77,7 @@ function chain(title: string, kind: string, labels: readonly (readonly string[])
   }
   const width = (column: readonly string[]): number => Math.max(BOX, ...column.map((l) => stringWidth(l))) + 7;
   for (let start = 0, perRow = 0; start < labels.length; start += perRow) {
-    perRow = columns === undefined ? PER_ROW : rowLength(labels, start, columns);
+    perRow = columns === undefined ? PER_ROW : rowLength(labels, start, columns, stringWidth);
     const row = labels.slice(start, start + perRow);
     const continues = start + perRow < labels.length;
     const first = start === 0 ? INDENT : '-->';
@@ -88,7 +100,7 @@ function chain(title: string, kind: string, labels: readonly (readonly string[])
       let text = INDENT;
       row.forEach((column, i) => {
         const label = column[d] ?? '';
-        text += i === row.length - 1 ? label : padColumns(label, width(column));
+        text += i === row.length - 1 ? label : padColumns(label, width(column), stringWidth);
       });
       lines.push(text.trimEnd());
     }
@@ -99,9 +111,10 @@ function chain(title: string, kind: string, labels: readonly (readonly string[])
 
 /**
  * Figure 0.2: net_namespace_list and pernet_list, with the callbacks and first_device. `columns`:
- * the terminal's width to wrap the chains to; undefined keeps PER_ROW boxes a row.
+ * the terminal's width to wrap the chains to; undefined keeps PER_ROW boxes a row. `measure`: from
+ * listsMeasure for these lists.
  */
-export function renderLists(nets: readonly string[], ops: readonly OpsBox[], firstDevice: string | null, columns?: number): string {
+export function renderLists(nets: readonly string[], ops: readonly OpsBox[], firstDevice: string | null, measure: Measure, columns?: number): string {
   const opsLabels = ops.map((o) => {
     const column = [o.name];
     for (const fn of [o.init, o.exit, o.exit_batch]) if (fn !== null) column.push(`.${fn}`);
@@ -109,9 +122,9 @@ export function renderLists(nets: readonly string[], ops: readonly OpsBox[], fir
     return column;
   });
   const lines = [
-    ...chain('net_namespace_list, a list of network namespace', 'net', nets.map((n) => [n]), columns),
+    ...chain('net_namespace_list, a list of network namespace', 'net', nets.map((n) => [n]), columns, measure),
     '',
-    ...chain('pernet_list, a list of pernet_operations', 'ops', opsLabels, columns),
+    ...chain('pernet_list, a list of pernet_operations', 'ops', opsLabels, columns, measure),
     '',
     firstDevice === null ? 'first_device = &pernet_list (no device registered)' : `first_device = &${firstDevice}.list`,
   ];

@@ -1,7 +1,7 @@
 // The one place that decides colour and interactivity for all output, and the writers every
 // command prints through. Writes are synchronous and unbuffered, in program order, so stdout and
 // stderr interleave as they would from a C program and nothing is lost when the process exits.
-import { fstatSync, writeSync } from 'node:fs';
+import { fstatSync, statSync, writeSync } from 'node:fs';
 
 export type ColorWhen = 'auto' | 'always' | 'never';
 
@@ -46,11 +46,13 @@ export function colorEnabled(when: ColorWhen | undefined, term: Terminal): boole
 
 /**
  * isatty(fd). node:tty drags in net and the streams (more than a read command's own work), so it
- * is loaded only when fstat says fd is a character device: a pipe or a file is never a terminal.
+ * is loaded only when fstat says fd is a character device other than /dev/null: a pipe or a file
+ * is never a terminal, and `>/dev/null`, a script's usual redirection, is the one device it meets.
  */
 export function isTerminal(fd: number): boolean {
   try {
-    if (!fstatSync(fd).isCharacterDevice()) return false;
+    const stat = fstatSync(fd);
+    if (!stat.isCharacterDevice() || stat.rdev === statSync('/dev/null', { throwIfNoEntry: false })?.rdev) return false;
   } catch {
     return false;
   }
