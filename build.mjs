@@ -4,8 +4,9 @@
 // empty start, and resolving split chunks more; lazily imported modules stay lazy inside the
 // bundle: their code runs, and is compiled, only when a command needs it.
 import { build } from 'esbuild';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -75,6 +76,27 @@ const separate = {
     }));
   },
 };
+
+/**
+ * The commands with a cache of the bundle to themselves (bin/ipsim's OWN_CACHE names them), each
+ * with the arguments of the run that makes it.
+ */
+const OWN_CACHES = new Map([
+  ['version', ['--version']],
+  ['help', ['--help']],
+  ['complete', ['__complete', 'netns', 'delete', '']],
+  ['netns-list', ['netns', 'list']],
+  ['netns-add', ['netns', 'add', 'green']],
+  ['netns-delete', ['netns', 'delete', 'blue']],
+  ['netns-set', ['netns', 'set', 'blue', '7']],
+  ['pernet-list', ['pernet', 'list']],
+  ['pernet-register-subsys', ['pernet', 'register-subsys', 'x_net_ops', '--id', '--size', '64', '--init', 'x_init', '--exit', 'x_exit']],
+  ['pernet-register-device', ['pernet', 'register-device', 'x_dev_ops', '--init', 'x_init', '--exit', 'x_exit']],
+  ['show-gen', ['show', 'gen']],
+  ['show-lists', ['show', 'lists']],
+  ['show-net', ['show', 'net', 'red']],
+  ['show-ids', ['show', 'ids']],
+]);
 
 /**
  * What every file of dist/ is built with. Each is one function expression, CommonJS's module
@@ -164,6 +186,30 @@ try {
   child.stdin.end(`${then.join('\n')}\n`);
   const status = await exited;
   if (status !== 0) throw new Error(`the code-cache run failed (${status}): ${stderr}`);
+
+  // Each command bin/ipsim gives a cache of the bundle to itself (OWN_CACHE there) has it made by a
+  // run of that command alone, on a state like the one above. bin/ipsim makes again a cache it
+  // finds unusable, so an empty file is what asks it to make this one.
+  const ownState = join(work, 'own.json');
+  const setup = spawnSync(process.execPath, [join(root, 'bin/ipsim'), '--state', ownState, '-batch', '-'], {
+    env: { ...env, IPSIM_CODE_CACHE: 'off' },
+    input: `${first.join('\n')}\n${then[4]}\n`,
+    encoding: 'utf8',
+  });
+  if (setup.status !== 0) throw new Error(`the state for the commands' own caches could not be made (${setup.status}): ${setup.stderr}`);
+  // The runs must be of the commands bin/ipsim gives their own cache, all of them.
+  const { ownCache, ownCaches } = createRequire(import.meta.url)('./bin/ipsim');
+  const made = [...OWN_CACHES].map(([name, args]) => (ownCache(args) === `ipsim.${name}` ? `ipsim.${name}` : `${name}, whose run bin/ipsim gives ${ownCache(args)}`));
+  if (made.sort().join() !== ownCaches().sort().join()) throw new Error(`OWN_CACHES makes ${made.join(', ')}; bin/ipsim has ${ownCaches().join(', ')}`);
+  for (const [name, args] of OWN_CACHES) {
+    const state = join(work, `${name}.json`);
+    copyFileSync(ownState, state);
+    copyFileSync(`${ownState}.events`, `${state}.events`);
+    writeFileSync(join(dist, `ipsim.${name}-${process.arch}-v8-${process.versions.v8}.cache`), '');
+    // Through IPSIM_STATE: __complete reads no options.
+    const r = spawnSync(process.execPath, [join(root, 'bin/ipsim'), ...args], { env: { ...env, IPSIM_STATE: state }, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`the run that makes ${name}'s own cache failed (${r.status}): ${r.stderr}`);
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

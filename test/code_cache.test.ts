@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, join, resolve } from 'node:path';
 import { cleanEnv, tempDir } from './helpers/cli.js';
 
@@ -127,5 +128,73 @@ describe('the code cache', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(`ipsim: cannot read ${join(dir, 'dist/ipsim.cjs')}: ENOENT; run "npm run build"\n`);
     expect(r.exit).toBe(1);
+  });
+});
+
+describe("the common commands' own caches", () => {
+  const require_ = createRequire(import.meta.url);
+  const { ownCache, ownCaches } = require_(join(root, 'bin/ipsim')) as { ownCache: (args: string[]) => string | undefined; ownCaches: () => string[] };
+  const own = (args: string[]): string => cacheOf(ownCache(args)!);
+  // A state to read, made first (from the built-in seed profile, which the copy needs).
+  beforeEach(() => {
+    cpSync(join(root, 'fixtures'), join(dir, 'fixtures'), { recursive: true });
+    expect(run(['netns', 'add', 'blue'], { IPSIM_STATE: join(dir, 'state.json') }).exit).toBe(0);
+  });
+
+  /** The caches a run read, by name. */
+  function cachesRead(args: string[]): string[] {
+    const probe = join(dir, 'probe.cjs');
+    const out = join(dir, 'read.txt');
+    writeFileSync(
+      probe,
+      [
+        "const fs = require('node:fs');",
+        'const read = fs.readFileSync;',
+        "fs.readFileSync = function (file, ...rest) { if (typeof file === 'string' && file.endsWith('.cache')) fs.appendFileSync(process.env.PROBE_OUT, `${file}\\n`); return read.call(this, file, ...rest); };",
+      ].join('\n'),
+    );
+    expect(run(args, { NODE_OPTIONS: `--require ${probe}`, PROBE_OUT: out, IPSIM_STATE: join(dir, 'state.json') }).exit).toBe(0);
+    return existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').map((file) => basename(file)) : [];
+  }
+
+  test('the build makes one for each command bin/ipsim gives one, each beginning with a copy of the bundle', () => {
+    const source = readFileSync(join(root, 'dist/ipsim.cjs'));
+    expect(ownCaches()).toContain('ipsim.netns-list');
+    for (const name of ownCaches()) {
+      const cache = readFileSync(join(root, 'dist', cacheOf(name)));
+      expect([name, cache.length > source.length && cache.subarray(0, source.length).equals(source)]).toEqual([name, true]);
+    }
+  });
+
+  test('a command is its object and the word after, wherever the options before put them; other commands have none', () => {
+    expect(ownCache(['--state', 'state.json', 'netns', 'list'])).toBe('ipsim.netns-list');
+    // The first object word is taken, even an option's value: that command runs from the general cache.
+    expect(ownCache(['-n', 'show', 'netns', 'list'])).toBeUndefined();
+    expect(ownCache(['-j', 'show', 'gen', 'blue'])).toBe('ipsim.show-gen');
+    expect(ownCache(['__complete', 'netns', 'delete', ''])).toBe('ipsim.complete');
+    expect(ownCache(['--version'])).toBe('ipsim.version');
+    expect(ownCache(['netns', 'l'])).toBeUndefined();
+    expect(ownCache(['-batch', 'lines'])).toBeUndefined();
+    expect(ownCache(['boot'])).toBeUndefined();
+  });
+
+  test('a command with a cache of its own reads that one only', () => {
+    cpSync(join(root, 'dist', own(['netns', 'list'])), join(dir, 'dist', own(['netns', 'list'])));
+    expect(cachesRead(['netns', 'list'])).toEqual([own(['netns', 'list'])]);
+  });
+
+  test('without its own cache a command runs from the general one, and makes no cache of its own', () => {
+    // It looks for its own first.
+    expect(cachesRead(['netns', 'list'])).toEqual([own(['netns', 'list']), CACHE]);
+    expect(existsSync(join(dir, 'dist', own(['netns', 'list'])))).toBe(false);
+  });
+
+  test('an own cache that is not usable is made again, and the general one is left as it was', () => {
+    const source = readFileSync(bundle());
+    writeFileSync(join(dir, 'dist', own(['netns', 'list'])), Buffer.concat([source, Buffer.alloc(4096, 0x5a)]));
+    const general = statSync(cacheFile());
+    expect(run(['netns', 'list'], { IPSIM_STATE: join(dir, 'state.json') }).exit).toBe(0);
+    expect(readFileSync(join(dir, 'dist', own(['netns', 'list']))).subarray(source.length).equals(Buffer.alloc(4096, 0x5a))).toBe(false);
+    expect([statSync(cacheFile()).ino, statSync(cacheFile()).mtimeMs]).toEqual([general.ino, general.mtimeMs]);
   });
 });
