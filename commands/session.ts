@@ -121,11 +121,11 @@ class Hold {
    * takes it and reads again.
    */
   private async load(): Promise<Machine | undefined> {
-    let state = readState(this.core.path);
+    let state = await readState(this.core.path);
     let dead = state ? partitionHolders(state.holders, isAlive).dead : [];
     if (dead.length > 0 && !this.lock) {
       this.lock = await acquireLock(this.core.path);
-      state = readState(this.core.path);
+      state = await readState(this.core.path);
       dead = state ? partitionHolders(state.holders, isAlive).dead : [];
     }
     if (!state) return undefined;

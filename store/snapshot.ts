@@ -3,7 +3,6 @@
 // own invariants, so a hand-edited or foreign file is reported instead of being run into a corrupt
 // kernel.
 import { isAscii, isUtf8 } from 'node:buffer';
-import * as v from 'valibot';
 import { NET_NS_CALLBACKS, NET_NS_OPS } from '../lib/net_namespace.js';
 import { PROC_DYNAMIC_FIRST } from '../lib/proc_fs.js';
 import { deferredNets, indexOfAscending, type NetSource } from '../lib/net_list.js';
@@ -11,7 +10,7 @@ import { deferredNames, type NameColumns } from '../lib/run_netns.js';
 import type { Slot } from '../lib/generic.js';
 import type { KernelState, Net, NsidEntry } from '../lib/state.js';
 import { isStateDocument } from './snapshot_check.js';
-import { documentSchema, STATE_FORMAT, STATE_VERSION } from './snapshot_schema.js';
+import { STATE_FORMAT, STATE_VERSION } from './snapshot_format.js';
 
 /** What to do with a state file this ipsim cannot use: it is never overwritten, so the user decides. */
 const WAY_OUT = ' (keep a copy, then run "ipsim reset")';
@@ -119,22 +118,19 @@ function utf8Text(bytes: Uint8Array): string {
 
 /**
  * The document's kernel, once it passes the schema. The compiled check decides without
- * allocating; only on a refusal does valibot run, for the message naming the first issue.
+ * allocating; only on a refusal are valibot and the schema loaded and run, for the message naming
+ * the first issue (loading them costs every other start a few tenths of a millisecond).
  */
-function schemaChecked(doc: object): KernelDocument {
+async function schemaChecked(doc: object): Promise<KernelDocument> {
   if (isStateDocument(doc)) return (doc as { kernel: KernelDocument }).kernel;
-  const parsed = v.safeParse(documentSchema(), doc);
-  if (!parsed.success) {
-    const issue = parsed.issues[0];
-    const path = v.getDotPath(issue);
-    throw new SnapshotError(path ? `${path}: ${issue.message}` : issue.message);
-  }
+  const issue = (await import('./snapshot_schema.js')).firstIssue(doc);
   // Unreachable while the compiled check is valibot's decision (test/property.test.ts).
-  return parsed.output.kernel as KernelDocument;
+  if (issue === undefined) return (doc as { kernel: KernelDocument }).kernel;
+  throw new SnapshotError(issue);
 }
 
 /** Decodes and checks a state file's bytes; throws SnapshotError saying what is wrong. */
-export function decodeSnapshot(bytes: Uint8Array): KernelState {
+export async function decodeSnapshot(bytes: Uint8Array): Promise<KernelState> {
   const text = utf8Text(bytes);
   let doc: unknown;
   try {
@@ -150,7 +146,7 @@ export function decodeSnapshot(bytes: Uint8Array): KernelState {
   else if (version !== STATE_VERSION) {
     throw new SnapshotError(`unknown format version ${JSON.stringify(version)} (this ipsim reads versions 1 and ${STATE_VERSION})`);
   }
-  const kernel = schemaChecked(doc as object);
+  const kernel = await schemaChecked(doc as object);
   const problem = inconsistency(kernel);
   if (problem) throw new SnapshotError(`inconsistent: ${problem}`);
   return kernelState(kernel);

@@ -7,31 +7,15 @@ import { IDA_MAX_ID } from '../lib/idr.js';
 import { MAX_PROC_RESERVE } from '../lib/allocators.js';
 import { MAX_ERRNO } from '../lib/errno.js';
 import { PROC_DYNAMIC_FIRST, PROC_MAX_INDEX } from '../lib/proc_fs.js';
-import { isValidNetnsName } from '../lib/run_netns.js';
 import { C_IDENTIFIER } from '../lib/state.js';
-
-export const STATE_FORMAT = 'ipsim-state';
-/** 2: namespaces and names stored as columns (1 had an object per namespace and per name). */
-export const STATE_VERSION = 2;
+import { isNetnsSelector, isUnicodeText, isValidNetnsName, STATE_FORMAT, STATE_VERSION } from './snapshot_format.js';
 
 /** PID_MAX_LIMIT (include/linux/threads.h, 64-bit): every pid is below it. */
 const PID_MAX_LIMIT = 4 * 1024 * 1024;
 
-/** In a u-mode regex a surrogate pair is one code point, so only a lone surrogate matches. */
-const LONE_SURROGATE = /\p{Cs}/u;
-
-// The schema's checks are exported: the compiled check calls these same functions.
-export { isValidNetnsName };
-
-/** Text a UTF-8 file can hold: no lone surrogate (JSON's \ud800 escape can make one). */
-export function isUnicodeText(s: string): boolean {
-  return !LONE_SURROGATE.test(s);
-}
-
-/** A fault's namespace: a name, or `*` for all. */
-export function isNetnsSelector(s: string): boolean {
-  return s === '*' || isValidNetnsName(s);
-}
+// The schema's checks are exported: the compiled check calls these same functions (from
+// store/snapshot_format.ts, which loads without valibot).
+export { isNetnsSelector, isUnicodeText, isValidNetnsName };
 
 function build() {
   const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
@@ -109,4 +93,13 @@ let schema: DocumentSchema | undefined;
 export function documentSchema(): DocumentSchema {
   schema ??= build();
   return schema;
+}
+
+/** valibot's first issue with a document, as `path: message`, or undefined when it accepts it. */
+export function firstIssue(doc: unknown): string | undefined {
+  const parsed = v.safeParse(documentSchema(), doc);
+  if (parsed.success) return undefined;
+  const issue = parsed.issues[0];
+  const path = v.getDotPath(issue);
+  return path ? `${path}: ${issue.message}` : issue.message;
 }

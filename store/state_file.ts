@@ -9,12 +9,12 @@ import { decodeSnapshot, SnapshotError } from './snapshot.js';
 export { StateFileError } from './errors.js';
 
 /** The snapshot at path, or undefined when there is none yet. */
-export function readState(path: string): KernelState | undefined {
+export async function readState(path: string): Promise<KernelState | undefined> {
   // A FIFO, a device or a directory is refused at once; the bytes are decoded strictly.
   const bytes = readRegular(path, 'use state file');
   if (bytes === undefined) return undefined;
   try {
-    return decodeSnapshot(bytes);
+    return await decodeSnapshot(bytes);
   } catch (err) {
     if (err instanceof SnapshotError) throw new StateFileError(path, err.message);
     throw err;

@@ -117,8 +117,8 @@ describe('work linear in what the kernel touches (README, Speed: work in proport
     expect(ids).toEqual(Array.from({ length: n }, (_, i) => n - 1 - i));
   });
 
-  test.each([100, 200])('a state file of %i namespaces: netns list makes init_net alone and no name entry; a walk makes each once', (n) => {
-    const loaded = new Machine(decodeSnapshot(Buffer.from(encodeSnapshot(kernelWith(n).state))));
+  test.each([100, 200])('a state file of %i namespaces: netns list makes init_net alone and no name entry; a walk makes each once', async (n) => {
+    const loaded = new Machine(await decodeSnapshot(Buffer.from(encodeSnapshot(kernelWith(n).state))));
     const init_net = loaded.init_net!;
     expect(init_net.nsids).toEqual([]);
     expect(loaded.readdirNames()).toEqual(Array.from({ length: n }, (_, i) => `n${n - 1 - i}`));

@@ -72,19 +72,19 @@ function expectNoCrash(r: Result, what: string): void {
 }
 
 /** A state file left behind loads again: a command never writes what the loader refuses. */
-function expectLoadable(path: string, what: string): void {
+async function expectLoadable(path: string, what: string): Promise<void> {
   if (!existsSync(path)) return;
   const bytes = readFileSync(path);
   let problem = '';
   try {
-    decodeSnapshot(bytes);
+    await decodeSnapshot(bytes);
   } catch (err) {
     problem = (err as Error).message;
   }
   expect([what, problem]).toEqual([what, '']);
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   t = tempDir();
   const script = [
     'netns add blue',
@@ -104,7 +104,7 @@ beforeAll(() => {
   const r = cli(['-force', '-batch', '-'], `${script}\n`);
   expect(r.stderr).toBe('Error: register_pernet_subsys(bad_ops): -ENOMEM (Cannot allocate memory)\nCommand failed -:8\n');
   base = readFileSync(join(t.dir, 'state.json'));
-  expect(() => decodeSnapshot(base)).not.toThrow();
+  await expect(decodeSnapshot(base)).resolves.toBeDefined();
 });
 afterAll(() => t.cleanup());
 
@@ -191,10 +191,10 @@ const bytes = fc.oneof(
 );
 
 /** A loaded state must be one every command can run on: consistent, and stable through a write. */
-function decodedOrRefused(b: Buffer): 'loaded' | 'refused' {
+async function decodedOrRefused(b: Buffer): Promise<'loaded' | 'refused'> {
   let state;
   try {
-    state = decodeSnapshot(b);
+    state = await decodeSnapshot(b);
   } catch (err) {
     expect(err).toBeInstanceOf(SnapshotError);
     expect((err as Error).message).not.toContain('\n');
@@ -202,16 +202,16 @@ function decodedOrRefused(b: Buffer): 'loaded' | 'refused' {
   }
   expect(inconsistency(kernelDocument(state))).toBeUndefined();
   expect(() => new Machine(state)).not.toThrow();
-  expect(decodeSnapshot(Buffer.from(encodeSnapshot(state)))).toEqual(state);
+  expect(await decodeSnapshot(Buffer.from(encodeSnapshot(state)))).toEqual(state);
   return 'loaded';
 }
 
 /** Runs the in-process property and counts its outcomes, so that a test can show it tests something. */
-function tally(arbitrary: fc.Arbitrary<Buffer>, numRuns: number): Record<'loaded' | 'refused', number> {
+async function tally(arbitrary: fc.Arbitrary<Buffer>, numRuns: number): Promise<Record<'loaded' | 'refused', number>> {
   const seen = { loaded: 0, refused: 0 };
-  fc.assert(
-    fc.property(arbitrary, (b) => {
-      seen[decodedOrRefused(b)] += 1;
+  await fc.assert(
+    fc.asyncProperty(arbitrary, async (b) => {
+      seen[await decodedOrRefused(b)] += 1;
     }),
     { seed: SEED, numRuns },
   );
@@ -219,13 +219,13 @@ function tally(arbitrary: fc.Arbitrary<Buffer>, numRuns: number): Record<'loaded
 }
 
 describe('a corrupted state is refused in one line or loaded', () => {
-  test(`byte flips, truncations and insertions, decoded in-process (${COUNTS.decodeBytes} cases)`, () => {
+  test(`byte flips, truncations and insertions, decoded in-process (${COUNTS.decodeBytes} cases)`, async () => {
     // Compact JSON: nearly every damaged byte breaks it; the few that load hit a string.
-    expect(tally(bytes, COUNTS.decodeBytes).refused).toBeGreaterThan(COUNTS.decodeBytes / 2);
+    expect((await tally(bytes, COUNTS.decodeBytes)).refused).toBeGreaterThan(COUNTS.decodeBytes / 2);
   });
 
-  test(`semantic edits, decoded in-process (${COUNTS.decodeEdits} cases)`, () => {
-    const seen = tally(semantic, COUNTS.decodeEdits);
+  test(`semantic edits, decoded in-process (${COUNTS.decodeEdits} cases)`, async () => {
+    const seen = await tally(semantic, COUNTS.decodeEdits);
     expect(seen.loaded).toBeGreaterThan(COUNTS.decodeEdits / 10);
     expect(seen.refused).toBeGreaterThan(COUNTS.decodeEdits / 10);
   });
@@ -248,10 +248,10 @@ describe('a corrupted state is refused in one line or loaded', () => {
     ['pernet', 'fail', 'g_ops', '--clear', '--init', '*'],
   ];
 
-  test(`a command on a corrupted state never crashes or hangs, and leaves a loadable state or the file as it was (${COUNTS.cliCorrupt} cases)`, () => {
+  test(`a command on a corrupted state never crashes or hangs, and leaves a loadable state or the file as it was (${COUNTS.cliCorrupt} cases)`, async () => {
     let ran = 0;
-    fc.assert(
-      fc.property(fc.oneof({ weight: 1, arbitrary: bytes }, { weight: 3, arbitrary: semantic }), fc.constantFrom(...commands), (content, args) => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof({ weight: 1, arbitrary: bytes }, { weight: 3, arbitrary: semantic }), fc.constantFrom(...commands), async (content, args) => {
         const path = reset(content);
         const r = cli(args);
         const what = `ipsim ${args.join(' ')} on ${content.toString('utf8')}`;
@@ -261,7 +261,7 @@ describe('a corrupted state is refused in one line or loaded', () => {
           expect(readFileSync(path).equals(content)).toBe(true);
         } else {
           ran += 1;
-          expectLoadable(path, what);
+          await expectLoadable(path, what);
         }
       }),
       { seed: SEED, numRuns: COUNTS.cliCorrupt },
@@ -332,7 +332,7 @@ describe('the check compiled from the schema decides as valibot does', () => {
 const reference = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const WAY_OUT = ' (keep a copy, then run "ipsim reset")';
 
-test(`the state's text is decoded as a fatal TextDecoder decodes it, or refused as it refuses it (${COUNTS.utf8} cases)`, () => {
+test(`the state's text is decoded as a fatal TextDecoder decodes it, or refused as it refuses it (${COUNTS.utf8} cases)`, async () => {
   const seen = { decoded: 0, refused: 0 };
   const utf8 = fc.oneof(
     fc.uint8Array({ maxLength: 12 }),
@@ -343,8 +343,8 @@ test(`the state's text is decoded as a fatal TextDecoder decodes it, or refused 
       return b;
     }),
   );
-  fc.assert(
-    fc.property(utf8, (inner) => {
+  await fc.assert(
+    fc.asyncProperty(utf8, async (inner) => {
       // The bytes as the kernel, a string: the schema's refusal quotes it, JSON.parse's the text it stops at.
       const bytes = Buffer.concat([Buffer.from('{"format":"ipsim-state","version":1,"kernel":"'), inner, Buffer.from('"}')]);
       let text: string | undefined;
@@ -355,7 +355,7 @@ test(`the state's text is decoded as a fatal TextDecoder decodes it, or refused 
       }
       let message = '';
       try {
-        decodeSnapshot(bytes);
+        await decodeSnapshot(bytes);
       } catch (err) {
         message = (err as Error).message;
       }
@@ -421,14 +421,14 @@ const readOnly = fc
   .map(([globals, command, rest]) => [...globals, ...command, ...rest]);
 
 describe('random argv', () => {
-  test(`never exits 70, prints a stack trace or hangs, and leaves a loadable state (${COUNTS.cliArgv} cases)`, () => {
-    fc.assert(
-      fc.property(argv, (args) => {
+  test(`never exits 70, prints a stack trace or hangs, and leaves a loadable state (${COUNTS.cliArgv} cases)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(argv, async (args) => {
         const path = reset(base);
         const r = cli(args);
         const what = `ipsim ${JSON.stringify(args)}`;
         expectNoCrash(r, what);
-        expectLoadable(path, what);
+        await expectLoadable(path, what);
       }),
       { seed: SEED, numRuns: COUNTS.cliArgv },
     );

@@ -24,7 +24,7 @@ const WAY_OUT = ' (keep a copy, then run "ipsim reset")';
  * A seed boot with blue and red added and g_ops (id 1, 8 bytes of data per namespace) registered,
  * as the loader gives it: a struct net per namespace, which the edits below change.
  */
-function base(): KernelState {
+async function base(): Promise<KernelState> {
   for (const args of [
     ['netns', 'add', 'blue'],
     ['netns', 'add', 'red'],
@@ -32,7 +32,7 @@ function base(): KernelState {
   ]) {
     expect(run(args).exit).toBe(0);
   }
-  return decodeSnapshot(readFileSync(t.state));
+  return await decodeSnapshot(readFileSync(t.state));
 }
 
 /** Each command refuses the file with exactly this reason, exit 1, one line, and leaves it alone. */
@@ -45,16 +45,16 @@ function expectRefused(content: string | Buffer, reason: string): void {
 }
 
 /** The file of a base state edited, in the format this ipsim writes (store/snapshot.ts). */
-function edited(edit: (k: KernelState) => void): string {
-  const k = base();
+async function edited(edit: (k: KernelState) => void): Promise<string> {
+  const k = await base();
   edit(k);
   return JSON.stringify({ format: 'ipsim-state', version: 2, kernel: kernelDocument(k) });
 }
 
 describe('the cases that crashed, hung or hit a kernel BUG are refused', () => {
-  test('a huge proc_reserved (a V8 fatal error in show ids) is beyond the 65536 proc reserve allows', () => {
+  test('a huge proc_reserved (a V8 fatal error in show ids) is beyond the 65536 proc reserve allows', async () => {
     expectRefused(
-      edited((k) => {
+      await edited((k) => {
         k.proc_reserved = 200_000_000;
         k.net_namespace_list.forEach((net, i) => (net.proc_inum = 0xf0000000 + 200_000_000 + i));
       }),
@@ -62,13 +62,13 @@ describe('the cases that crashed, hung or hit a kernel BUG are refused', () => {
     );
   });
 
-  test('max_gen_ptrs above the highest id the IDA hands out is refused', () => {
-    expectRefused(edited((k) => (k.max_gen_ptrs = 2 ** 31)), 'kernel.max_gen_ptrs: Invalid value: Expected <=2147483647 but received 2147483648');
+  test('max_gen_ptrs above the highest id the IDA hands out is refused', async () => {
+    expectRefused(await edited((k) => (k.max_gen_ptrs = 2 ** 31)), 'kernel.max_gen_ptrs: Invalid value: Expected <=2147483647 but received 2147483648');
   });
 
-  test('a generic array longer than kzalloc can allocate (4 MiB) is refused', () => {
+  test('a generic array longer than kzalloc can allocate (4 MiB) is refused', async () => {
     expectRefused(
-      edited((k) => {
+      await edited((k) => {
         k.max_gen_ptrs = 1e9;
         k.net_namespace_list[1]!.gen.len = 1e9;
       }),
@@ -76,8 +76,8 @@ describe('the cases that crashed, hung or hit a kernel BUG are refused', () => {
     );
   });
 
-  test('a huge max_gen_ptrs that ids can reach loads, and netns add fails in net_alloc_generic instead of allocating it', () => {
-    writeFileSync(t.state, edited((k) => (k.max_gen_ptrs = 1e9)));
+  test('a huge max_gen_ptrs that ids can reach loads, and netns add fails in net_alloc_generic instead of allocating it', async () => {
+    writeFileSync(t.state, await edited((k) => (k.max_gen_ptrs = 1e9)));
     const r = run(['--trace', 'netns', 'add', 'x']);
     expect(r.stderr).toBe('Failed to create a new network namespace "x": Cannot allocate memory\n');
     expect(r.exit).toBe(1);
@@ -85,26 +85,26 @@ describe('the cases that crashed, hung or hit a kernel BUG are refused', () => {
     expect(run(['netns', 'list']).stdout).toBe('red\nblue\n');
   });
 
-  test('a generic data slot missing for an ops with id and size (a kernel BUG in unregister) is refused', () => {
+  test('a generic data slot missing for an ops with id and size (a kernel BUG in unregister) is refused', async () => {
     expectRefused(
-      edited((k) => (k.net_namespace_list[1]!.gen.slots = [])),
+      await edited((k) => (k.net_namespace_list[1]!.gen.slots = [])),
       'inconsistent: net_namespace_list.gen_slots: ptr[0] of net 1 has no data of g_ops, which has generic id 1 and size 8',
     );
   });
 
-  test('invalid UTF-8 in a name is refused, not rewritten', () => {
-    const bytes = Buffer.from(edited(() => {}).replace('"name":["blue"', '"name":["bl\u0001ue"'));
+  test('invalid UTF-8 in a name is refused, not rewritten', async () => {
+    const bytes = Buffer.from((await edited(() => {})).replace('"name":["blue"', '"name":["bl\u0001ue"'));
     bytes[bytes.indexOf(1)] = 0xff;
     expectRefused(bytes, 'not valid UTF-8');
   });
 
-  test('a lone surrogate escaped in a name is refused', () => {
-    expectRefused(edited(() => {}).replace('"name":["blue"', '"name":["bl\\ud800ue"'), 'kernel.names.name.0: not valid Unicode (a lone surrogate)');
+  test('a lone surrogate escaped in a name is refused', async () => {
+    expectRefused((await edited(() => {})).replace('"name":["blue"', '"name":["bl\\ud800ue"'), 'kernel.names.name.0: not valid Unicode (a lone surrogate)');
   });
 
-  test('what the file holds is quoted on one line: control characters in a name or at a JSON error are escaped', () => {
+  test('what the file holds is quoted on one line: control characters in a name or at a JSON error are escaped', async () => {
     expectRefused(
-      edited((k) => {
+      await edited((k) => {
         k.names[1]!.name = 'a\nb';
         k.names[0]!.name = 'a\nb';
       }),
@@ -116,8 +116,8 @@ describe('the cases that crashed, hung or hit a kernel BUG are refused', () => {
     );
   });
 
-  test('a byte order mark is not JSON', () => {
-    const content = `\ufeff${edited(() => {})}`;
+  test('a byte order mark is not JSON', async () => {
+    const content = `\ufeff${await edited(() => {})}`;
     writeFileSync(t.state, content);
     expect(run(['netns', 'list']).stderr).toMatch(/: not JSON \(.*\) \(keep a copy, then run "ipsim reset"\)\n$/);
   });
@@ -247,15 +247,15 @@ describe('every cross-reference and model bound is checked', () => {
     ],
     ['a proc inode number past 32 bits', (k) => (k.net_namespace_list[1]!.proc_inum = 2 ** 32), 'kernel.net_namespace_list.proc_inum.1: Invalid value: Expected <=4294967295 but received 4294967296'],
     ['an nsid past INT_MAX', (k) => k.net_namespace_list[0]!.nsids.push({ nsid: 2 ** 31, peer: 1 }), 'kernel.net_namespace_list.nsids.0.nsid: Invalid value: Expected <=2147483647 but received 2147483648'],
-  ])('%s', (_what, edit, reason) => {
-    expectRefused(edited(edit), reason);
+  ])('%s', async (_what, edit, reason) => {
+    expectRefused(await edited(edit), reason);
   });
 });
 
 describe('the columns of the file agree with each other', () => {
   /** The base state's file, edited as the file holds it: a column per field, a row per slot and nsid. */
-  function editedFile(edit: (k: KernelDocument) => void): string {
-    const kernel = kernelDocument(base());
+  async function editedFile(edit: (k: KernelDocument) => void): Promise<string> {
+    const kernel = kernelDocument(await base());
     edit(kernel);
     return JSON.stringify({ format: 'ipsim-state', version: 2, kernel });
   }
@@ -288,33 +288,33 @@ describe('the columns of the file agree with each other', () => {
       (k) => k.net_namespace_list.nsids.push({ net: 5, nsid: 0, peer: 1 }),
       'inconsistent: net_namespace_list.nsids[0]: net 5 is not a namespace, or its rows are out of list order',
     ],
-  ])('%s', (_what, edit, reason) => {
-    expectRefused(editedFile(edit), reason);
+  ])('%s', async (_what, edit, reason) => {
+    expectRefused(await editedFile(edit), reason);
   });
 });
 
-test('names listed out of serial order load: each counts for the namespace it names', () => {
-  writeFileSync(t.state, edited((k) => k.names.reverse()));
+test('names listed out of serial order load: each counts for the namespace it names', async () => {
+  writeFileSync(t.state, await edited((k) => k.names.reverse()));
   expect(run(['netns', 'list'])).toMatchObject({ stdout: 'blue\nred\n', stderr: '', exit: 0 });
 });
 
-test('the check in store/snapshot_check.ts is the one scripts/snapshot-check.mjs compiles from the schema', () => {
+test('the check in store/snapshot_check.ts is the one scripts/snapshot-check.mjs compiles from the schema', async () => {
   const r = spawnSync(process.execPath, ['scripts/snapshot-check.mjs', '--check'], { encoding: 'utf8' });
   expect([r.stderr, r.status]).toEqual(['', 0]);
 });
 
 describe('limits the kernel model reaches fail as allocations', () => {
-  test('with no serial left for a struct net, netns add fails in net_alloc (-ENOMEM)', () => {
-    writeFileSync(t.state, edited((k) => (k.next_serial = Number.MAX_SAFE_INTEGER)));
+  test('with no serial left for a struct net, netns add fails in net_alloc (-ENOMEM)', async () => {
+    writeFileSync(t.state, await edited((k) => (k.next_serial = Number.MAX_SAFE_INTEGER)));
     expect(run(['netns', 'add', 'x'])).toMatchObject({ stderr: 'Failed to create a new network namespace "x": Cannot allocate memory\n', exit: 1 });
     expect(run(['netns', 'list']).stdout).toBe('red\nblue\n');
   });
 });
 
 describe('a command never writes a state the loader would refuse', () => {
-  test('writeState checks the invariants first and writes nothing when one is broken (a bug: exit 70 at the top)', () => {
-    const doc = base();
-    const state = decodeSnapshot(readFileSync(t.state));
+  test('writeState checks the invariants first and writes nothing when one is broken (a bug: exit 70 at the top)', async () => {
+    const doc = await base();
+    const state = await decodeSnapshot(readFileSync(t.state));
     state.net_namespace_list[1]!.count = 5;
     const path = join(t.dir, 'new.json');
     expect(() => writeState(path, state)).toThrow(
@@ -322,11 +322,11 @@ describe('a command never writes a state the loader would refuse', () => {
     );
     expect(existsSync(path)).toBe(false);
     writeState(path, doc);
-    expect(decodeSnapshot(readFileSync(path))).toEqual(doc);
+    expect(await decodeSnapshot(readFileSync(path))).toEqual(doc);
   });
 
-  test('what the file does not store is checked before writing: every namespace has dev_base_seq 1', () => {
-    const state = base();
+  test('what the file does not store is checked before writing: every namespace has dev_base_seq 1', async () => {
+    const state = await base();
     state.net_namespace_list[1]!.dev_base_seq = 2;
     const path = join(t.dir, 'new.json');
     expect(() => writeState(path, state)).toThrow(
