@@ -225,6 +225,9 @@ export function writeState(path: string, state: KernelState, events: readonly Na
     throw fsFailure(err, file, action);
   }
   if (backup !== undefined) unlinkQuietly(backup);
+  // The journal's replacement fsynced the directory after both renames; only the backup's removal
+  // is left unsynced, and a backup a crash leaves behind is a dead writer's temp, removed later.
+  if (events.length > 0) return;
   try {
     syncDir(dir);
   } catch (err) {
