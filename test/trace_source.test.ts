@@ -215,6 +215,19 @@ describe('nsid calls (Linux 4.0+) only where a namespace has nsids', () => {
 });
 
 describe('trace names that cannot be misread', () => {
+  test('a name is quoted for a character of Unicode\'s White_Space or Control (Cc), or one of ,()[], wherever it is, and for " first', () => {
+    const misread = (c: string): boolean => /[\s\p{Cc},()[\]]/u.test(c);
+    const wrong: string[] = [];
+    for (let code = 0; code <= 0xffff; code += 1) {
+      const c = String.fromCharCode(code);
+      if ((traceName(`a${c}`) !== `a${c}`) !== misread(c)) wrong.push(code.toString(16));
+    }
+    for (const c of ['🦊', '\u{e0001}', '\u{10ffff}']) if (traceName(`a${c}`) !== `a${c}`) wrong.push(c);
+    expect(wrong).toEqual([]);
+    expect(traceName('"a')).toBe('"\\"a"');
+    expect(traceName('a"')).toBe('a"');
+  });
+
   test('a bound name that reads as something else is written as a JSON string', () => {
     expect(traceName('blue')).toBe('blue');
     expect(traceName('名前')).toBe('名前');

@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KernelState } from '../lib/state.js';
 import { decodeSnapshot, kernelDocument, type KernelDocument } from '../store/snapshot.js';
+import { isUnicodeText } from '../store/snapshot_format.js';
 import { writeState } from '../store/write.js';
 import { ipsim, tempDir } from './helpers/cli.js';
 
@@ -96,6 +97,13 @@ describe('the cases that crashed, hung or hit a kernel BUG are refused', () => {
     const bytes = Buffer.from((await edited(() => {})).replace('"name":["blue"', '"name":["bl\u0001ue"'));
     bytes[bytes.indexOf(1)] = 0xff;
     expectRefused(bytes, 'not valid UTF-8');
+  });
+
+  test('text is Unicode when no surrogate is lone: pairs in either place pass, a lone or reversed half does not', () => {
+    const lone = (s: string): boolean => /\p{Cs}/u.test(s);
+    const texts = ['', 'blue', '名前', '🦊', 'a🦊b', '\ud800', '\udc00', 'a\ud800', '\udc00a', '\udc00\ud800', '\ud83e\udd8a\ud800', '\ud800\ud83e\udd8a'];
+    expect(texts.map((s) => isUnicodeText(s))).toEqual(texts.map((s) => !lone(s)));
+    expect(texts.filter((s) => !isUnicodeText(s))).toHaveLength(7);
   });
 
   test('a lone surrogate escaped in a name is refused', async () => {
