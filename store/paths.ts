@@ -49,6 +49,15 @@ export function resolveState(path: string): string {
  * where the kernel said EROFS (or EACCES) for the missing component.
  */
 export function makeDir(dir: string): void {
+  // A directory that exists, what nearly every write finds, is seen without an error thrown; any
+  // other answer is mkdir's to report.
+  let found: Stats | undefined;
+  try {
+    found = statSync(dir, { throwIfNoEntry: false });
+  } catch {
+    found = undefined;
+  }
+  if (found?.isDirectory()) return;
   try {
     mkdirSync(dir);
     return;
