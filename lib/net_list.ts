@@ -32,6 +32,20 @@ export function arraySource(nets: readonly Net[]): NetSource {
 /** The namespaces of a loaded state, made as the kernel built on it reads them. */
 export const deferredNets = new Deferred('net_namespace_list', (source: NetSource) => Array.from({ length: source.length }, (_, i) => source.net(i)));
 
+/** The list behind each kernel's state.net_namespace_list. */
+const listOfState = new WeakMap<KernelState, NetList>();
+
+/** Makes list the state's net_namespace_list; reading that property makes every namespace (NetList.list). */
+export function installNetList(state: KernelState, list: NetList): void {
+  listOfState.set(state, list);
+  Object.defineProperty(state, 'net_namespace_list', { configurable: true, enumerable: true, get: () => list.list() });
+}
+
+/** The list a kernel installed for the state, for the state file's writer to read without making namespaces. */
+export function netListOf(state: KernelState): NetList | undefined {
+  return listOfState.get(state);
+}
+
 /** The source a loaded state's namespaces come from (once: a second kernel sees the first one's list). */
 export function takeNetSource(state: KernelState): NetSource {
   return deferredNets.take(state) ?? arraySource(state.net_namespace_list);
@@ -118,6 +132,19 @@ export class NetList {
       if (net === undefined ? this.source!.hasNsids(i) : net.nsids.length > 0) out.push(this.at(i));
     }
     return out;
+  }
+
+  /**
+   * Each live namespace in list order, none made for it: `made` gets a struct net, `unmade` the
+   * source and index a namespace nothing has read yet would be made from (and is unchanged in).
+   */
+  forEachLive(made: (net: Net) => void, unmade: (source: NetSource, i: number) => void): void {
+    for (let i = 0; i < this.nets.length; i += 1) {
+      const net = this.nets[i];
+      if (net === null) continue;
+      if (net === undefined) unmade(this.source!, i);
+      else made(net);
+    }
   }
 
   /** Appends at the tail: serials only grow, so the list stays ascending. */

@@ -48,6 +48,17 @@ function entriesOf(columns: NameColumns): NetnsName[] {
 /** The names of a loaded state, kept as columns until a lookup or a change needs entries: `netns list` reads the name column. */
 export const deferredNames = new Deferred('names', entriesOf);
 
+/** The directory behind each kernel's state.names. */
+const directoryOfState = new WeakMap<KernelState, RunNetns>();
+
+/**
+ * The columns a state's names were loaded from, while no entry has been made from them (so none
+ * has changed): the state file's writer stores them as they are.
+ */
+export function unchangedNames(state: KernelState): NameColumns | undefined {
+  return directoryOfState.get(state)?.loadedColumns();
+}
+
 /** The directory's entries: state.names is their view, oldest first. */
 export class RunNetns {
   /** The loaded state's columns, until the entries are made from them. */
@@ -66,6 +77,12 @@ export class RunNetns {
     this.columns = deferredNames.take(state);
     if (!this.columns) this.made = new IndexedList(state.names, (entry) => entry.name, work);
     Object.defineProperty(state, 'names', { configurable: true, enumerable: true, get: () => this.entries.list() });
+    directoryOfState.set(state, this);
+  }
+
+  /** The loaded columns, until a lookup or a change made the entries. */
+  loadedColumns(): NameColumns | undefined {
+    return this.columns;
   }
 
   private get entries(): IndexedList<string, NetnsName> {

@@ -130,6 +130,37 @@ describe('work linear in what the kernel touches (README, Speed: work in proport
     expect(loaded.work.made).toBe(n + 1);
   });
 
+  test.each([100, 200])('a state file of %i namespaces: netns add and the write after it make init_net alone from the file, and write what making them all writes', async (n) => {
+    const kernel = kernelWith(n);
+    // Slots and nsids in the file too: rows the copy must carry over for the namespaces it does not make.
+    kernel.register_pernet_subsys(ops('X', { id: true, size: 8, init: 'f' }));
+    assignNsids(kernel, 3);
+    const file = Buffer.from(encodeSnapshot(kernel.state));
+    const loaded = new Machine(await decodeSnapshot(file));
+    mustCreateNet(loaded, 'new');
+    const written = encodeSnapshot(loaded.state);
+    // init_net alone is made from the file (its nsid table has entries); the new one is created.
+    expect(loaded.work.made).toBe(1);
+    const all = new Machine(await decodeSnapshot(file));
+    mustCreateNet(all, 'new');
+    expect(all.state.net_namespace_list).toHaveLength(n + 2);
+    expect(written).toBe(encodeSnapshot(all.state));
+  });
+
+  test.each([100, 200])('a state file of %i namespaces: a registration writes the loaded names as they are, making no entry', async (n) => {
+    const file = Buffer.from(encodeSnapshot(kernelWith(n).state));
+    const loaded = new Machine(await decodeSnapshot(file));
+    loaded.register_pernet_subsys(ops('X', { id: true, size: 8, init: 'f' }));
+    const moved = loaded.work.moved;
+    const written = encodeSnapshot(loaded.state);
+    // Making the entries would move the n names.
+    expect(loaded.work.moved).toBe(moved);
+    const all = new Machine(await decodeSnapshot(file));
+    all.register_pernet_subsys(ops('X', { id: true, size: 8, init: 'f' }));
+    expect(all.state.names).toHaveLength(n);
+    expect(written).toBe(encodeSnapshot(all.state));
+  });
+
   test.each([100, 200])('registering an ops with data across %i namespaces visits each once', (n) => {
     const kernel = kernelWith(n);
     const work = workOf(kernel, () => kernel.register_pernet_subsys(ops('X', { id: true, size: 64, init: 'f' })));
