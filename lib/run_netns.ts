@@ -52,17 +52,23 @@ export const deferredNames = new Deferred('names', entriesOf);
 const directoryOfState = new WeakMap<KernelState, RunNetns>();
 
 /**
- * The columns a state's names were loaded from, while no entry has been made from them (so none
- * has changed): the state file's writer stores them as they are.
+ * A state's names as the columns they were loaded as, with any bound since appended, while no entry
+ * has been made from them: the state file's writer stores them as they are.
  */
-export function unchangedNames(state: KernelState): NameColumns | undefined {
-  return directoryOfState.get(state)?.loadedColumns();
+export function nameColumnsOf(state: KernelState): NameColumns | undefined {
+  return directoryOfState.get(state)?.nameColumns();
 }
 
 /** The directory's entries: state.names is their view, oldest first. */
 export class RunNetns {
   /** The loaded state's columns, until the entries are made from them. */
   private columns: NameColumns | undefined;
+  /**
+   * Whether a lookup was answered from the columns: one lookup, what most commands make, scans the
+   * name column (no entry made, nothing allocated); the next makes the entries and their index, so
+   * a batch's lookups stay linear.
+   */
+  private scanned = false;
   private made: IndexedList<string, NetnsName> | undefined;
   /** Each namespace's names, oldest first; built at its first use (`netns list` and `show` need none). */
   private bySerialIndex: Map<number, string[]> | undefined;
@@ -80,8 +86,8 @@ export class RunNetns {
     directoryOfState.set(state, this);
   }
 
-  /** The loaded columns, until a lookup or a change made the entries. */
-  loadedColumns(): NameColumns | undefined {
+  /** The columns, until the entries are made. */
+  nameColumns(): NameColumns | undefined {
     return this.columns;
   }
 
@@ -118,6 +124,12 @@ export class RunNetns {
 
   /** The serial of the namespace name is bound to. */
   serialOf(name: string): number | undefined {
+    const columns = this.columns;
+    if (columns !== undefined && !this.scanned) {
+      this.scanned = true;
+      const i = columns.name.indexOf(name);
+      return i < 0 ? undefined : columns.serial[i];
+    }
     return this.entries.get(name)?.serial;
   }
 
@@ -145,6 +157,14 @@ export class RunNetns {
 
   /** Binds a name to a namespace; the caller has already given the name its reference. */
   bind(name: string, net: Net): void {
+    const columns = this.columns;
+    if (columns !== undefined) {
+      // Appended to the columns, as it would be to the entries (a name bound twice is refused as
+      // a bug when the state is written: the invariants' names.name check).
+      columns.name.push(name);
+      columns.serial.push(net.serial);
+      return;
+    }
     if (this.entries.has(name)) throw new Error(`internal error: ${name} is already bound`);
     this.entries.add({ name, serial: net.serial });
     const names = this.bySerialIndex?.get(net.serial);

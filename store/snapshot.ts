@@ -6,7 +6,7 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import { NET_NS_CALLBACKS, NET_NS_OPS } from '../lib/net_namespace.js';
 import { PROC_DYNAMIC_FIRST } from '../lib/proc_fs.js';
 import { deferredNets, indexOfAscending, netListOf, type NetSource } from '../lib/net_list.js';
-import { deferredNames, unchangedNames, type NameColumns } from '../lib/run_netns.js';
+import { deferredNames, nameColumnsOf, type NameColumns } from '../lib/run_netns.js';
 import type { Slot } from '../lib/generic.js';
 import type { KernelState, Net, NetnsName, NsidEntry } from '../lib/state.js';
 import { isStateDocument } from './snapshot_check.js';
@@ -131,7 +131,7 @@ export function kernelDocument(state: KernelState): KernelDocument {
       (source, i) => (source instanceof ColumnSource ? (copier ??= new RowCopier(source.columns, c)).copy(i) : addNet(c, source.net(i))),
     );
   }
-  const names = unchangedNames(state) ?? nameColumns(state.names);
+  const names = nameColumnsOf(state) ?? nameColumns(state.names);
   const { boot_id, next_serial, initialized, max_gen_ptrs, proc_reserved, first_device, pernet_list, holders } = state;
   return { boot_id, next_serial, initialized, max_gen_ptrs, proc_reserved, first_device, pernet_list, net_namespace_list: c, names, holders };
 }

@@ -10,6 +10,8 @@ import { describe, expect, test } from '@jest/globals';
 import { Machine } from '../lib/machine.js';
 import { decodeSnapshot, encodeSnapshot } from '../store/snapshot.js';
 import type { EngineWork } from '../lib/work.js';
+import { EEXIST } from '../lib/errno.js';
+import { createError } from '../lib/run_netns.js';
 import { bootedKernel, createNet, destroyNet, drain, mustCreateNet, netOf, ops, releaseName } from './helpers/kernel.js';
 
 function seedKernel(): Machine {
@@ -144,6 +146,22 @@ describe('work linear in what the kernel touches (README, Speed: work in proport
     const all = new Machine(await decodeSnapshot(file));
     mustCreateNet(all, 'new');
     expect(all.state.net_namespace_list).toHaveLength(n + 2);
+    expect(written).toBe(encodeSnapshot(all.state));
+  });
+
+  test.each([100, 200])('a state file of %i namespaces: netns add looks its name up in the name column and binds it there; a second lookup makes the entries', async (n) => {
+    const file = Buffer.from(encodeSnapshot(kernelWith(n).state));
+    const loaded = new Machine(await decodeSnapshot(file));
+    expect(createError(loaded, 'n7')).toBe(EEXIST);
+    mustCreateNet(loaded, 'new');
+    expect(loaded.work.moved).toBe(0);
+    const written = encodeSnapshot(loaded.state);
+    expect(loaded.work.moved).toBe(0);
+    expect(loaded.netByName('new')).toBeDefined();
+    expect(loaded.work.moved).toBe(n + 1);
+    const all = new Machine(await decodeSnapshot(file));
+    expect(all.state.names).toHaveLength(n);
+    mustCreateNet(all, 'new');
     expect(written).toBe(encodeSnapshot(all.state));
   });
 
