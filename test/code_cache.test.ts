@@ -3,7 +3,7 @@
 // temporary directory, so the checkout's own caches are never touched.
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, join, resolve } from 'node:path';
 import { cleanEnv, tempDir } from './helpers/cli.js';
@@ -83,6 +83,37 @@ describe('the code cache', () => {
     expect(run(['--version'])).toEqual({ stdout: 'ipsim 0.1.0\n', stderr: '', exit: 0 });
     expect(statSync(cacheFile()).isDirectory()).toBe(true);
     expect(readdirSync(join(dir, 'dist')).sort()).toEqual([...FILES, CACHE, cacheOf('commander')].sort());
+  });
+
+  test("a dist/ that cannot be written: the cache is made in the user's cache directory, and read from there", () => {
+    rmSync(cacheFile());
+    const userCache = join(dir, 'user-cache');
+    mkdirSync(userCache);
+    chmodSync(userCache, 0o777);
+    // Root writes any directory: the run is then a user's, to whom the install is read-only.
+    const asUser = process.getuid?.() === 0;
+    if (asUser) chmodSync(dir, 0o755);
+    else chmodSync(join(dir, 'dist'), 0o555);
+    const runOnce = (): ReturnType<typeof spawnSync> =>
+      spawnSync(process.execPath, [join(dir, 'bin/ipsim'), '--version'], {
+        env: cleanEnv({ XDG_CACHE_HOME: userCache }),
+        encoding: 'utf8',
+        ...(asUser ? { uid: 65534, gid: 65534 } : {}),
+      });
+    try {
+      expect(runOnce()).toMatchObject({ status: 0, stdout: 'ipsim 0.1.0\n' });
+      const made = readdirSync(join(userCache, 'ipsim'));
+      expect(made).toHaveLength(1);
+      const caches = readdirSync(join(userCache, 'ipsim', made[0]!));
+      expect(caches).toEqual([CACHE]);
+      const before = statSync(join(userCache, 'ipsim', made[0]!, CACHE));
+      expect(runOnce()).toMatchObject({ status: 0, stdout: 'ipsim 0.1.0\n' });
+      const after = statSync(join(userCache, 'ipsim', made[0]!, CACHE));
+      expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+      expect(readdirSync(join(dir, 'dist')).sort()).toEqual([...FILES, cacheOf('commander')].sort());
+    } finally {
+      chmodSync(join(dir, 'dist'), 0o755);
+    }
   });
 
   test('IPSIM_CODE_CACHE=off neither reads nor writes a cache', () => {
