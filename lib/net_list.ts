@@ -30,21 +30,7 @@ export function arraySource(nets: readonly Net[]): NetSource {
 }
 
 /** The namespaces of a loaded state, made as the kernel built on it reads them. */
-export const deferredNets = new Deferred('net_namespace_list', (source: NetSource) => Array.from({ length: source.length }, (_, i) => source.net(i)));
-
-/** The list behind each kernel's state.net_namespace_list. */
-const listOfState = new WeakMap<KernelState, NetList>();
-
-/** Makes list the state's net_namespace_list; reading that property makes every namespace (NetList.list). */
-export function installNetList(state: KernelState, list: NetList): void {
-  listOfState.set(state, list);
-  Object.defineProperty(state, 'net_namespace_list', { configurable: true, enumerable: true, get: () => list.list() });
-}
-
-/** The list a kernel installed for the state, for the state file's writer to read without making namespaces. */
-export function netListOf(state: KernelState): NetList | undefined {
-  return listOfState.get(state);
-}
+export const deferredNets = new Deferred<'net_namespace_list', NetSource, NetList>('net_namespace_list', (source) => Array.from({ length: source.length }, (_, i) => source.net(i)));
 
 /** The source a loaded state's namespaces come from (once: a second kernel sees the first one's list). */
 export function takeNetSource(state: KernelState): NetSource {

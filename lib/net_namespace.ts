@@ -8,7 +8,7 @@
 import { EEXIST, ENOMEM } from './errno.js';
 import { KernelBug, net_alloc_generic, net_generic, storeSlot, type Slot } from './generic.js';
 import { Ida } from './idr.js';
-import { installNetList, NetList, takeNetSource } from './net_list.js';
+import { deferredNets, NetList, takeNetSource } from './net_list.js';
 import { NsidTables } from './nsid_tables.js';
 import { ProcFs } from './proc_fs.js';
 import type { KernelState, Net, PernetOps } from './state.js';
@@ -81,7 +81,8 @@ export class Kernel {
   ) {
     this.nets = new NetList(takeNetSource(state), work);
     this.nsids = new NsidTables(this.nets.withNsids(), (serial) => this.nets.has(serial), work);
-    installNetList(state, this.nets);
+    // Reading state.net_namespace_list makes every namespace (NetList.list).
+    deferredNets.install(state, this.nets, () => this.nets.list());
     for (const ops of state.pernet_list) this.opsByName.set(ops.name, ops);
     this.net_generic_ids = new Ida(state.pernet_list.flatMap((ops) => (ops.id === null ? [] : [ops.id])));
     this.proc = new ProcFs(state, () => this.procInums());

@@ -46,18 +46,7 @@ function entriesOf(columns: NameColumns): NetnsName[] {
 }
 
 /** The names of a loaded state, kept as columns until a lookup or a change needs entries: `netns list` reads the name column. */
-export const deferredNames = new Deferred('names', entriesOf);
-
-/** The directory behind each kernel's state.names. */
-const directoryOfState = new WeakMap<KernelState, RunNetns>();
-
-/**
- * A state's names as the columns they were loaded as, with any bound since appended, while no entry
- * has been made from them: the state file's writer stores them as they are.
- */
-export function nameColumnsOf(state: KernelState): NameColumns | undefined {
-  return directoryOfState.get(state)?.nameColumns();
-}
+export const deferredNames = new Deferred<'names', NameColumns, RunNetns>('names', entriesOf);
 
 /** The directory's entries: state.names is their view, oldest first. */
 export class RunNetns {
@@ -82,11 +71,13 @@ export class RunNetns {
   ) {
     this.columns = deferredNames.take(state);
     if (!this.columns) this.made = new IndexedList(state.names, (entry) => entry.name, work);
-    Object.defineProperty(state, 'names', { configurable: true, enumerable: true, get: () => this.entries.list() });
-    directoryOfState.set(state, this);
+    deferredNames.install(state, this, () => this.entries.list());
   }
 
-  /** The columns, until the entries are made. */
+  /**
+   * The names as the columns they were loaded as, with any bound since appended, until the entries
+   * are made: the state file's writer stores them as they are.
+   */
   nameColumns(): NameColumns | undefined {
     return this.columns;
   }

@@ -5,8 +5,8 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { NET_NS_CALLBACKS, NET_NS_OPS } from '../lib/net_namespace.js';
 import { PROC_DYNAMIC_FIRST } from '../lib/proc_fs.js';
-import { deferredNets, indexOfAscending, netListOf, type NetSource } from '../lib/net_list.js';
-import { deferredNames, nameColumnsOf, type NameColumns } from '../lib/run_netns.js';
+import { deferredNets, indexOfAscending, type NetSource } from '../lib/net_list.js';
+import { deferredNames, type NameColumns } from '../lib/run_netns.js';
 import type { Slot } from '../lib/generic.js';
 import type { KernelState, Net, NetnsName, NsidEntry } from '../lib/state.js';
 import { isStateDocument } from './snapshot_check.js';
@@ -119,7 +119,7 @@ function copyRows<R extends { net: number }>(rows: readonly R[], at: number, ser
  */
 export function kernelDocument(state: KernelState): KernelDocument {
   const c: NetColumns = { serial: [], proc_inum: [], count: [], loopback_dev: [], gen_len: [], gen_slots: [], nsids: [] };
-  const list = netListOf(state);
+  const list = deferredNets.ownerOf(state);
   if (list === undefined) {
     for (const net of state.net_namespace_list) addNet(c, net);
   } else {
@@ -131,7 +131,7 @@ export function kernelDocument(state: KernelState): KernelDocument {
       (source, i) => (source instanceof ColumnSource ? (copier ??= new RowCopier(source.columns, c)).copy(i) : addNet(c, source.net(i))),
     );
   }
-  const names = nameColumnsOf(state) ?? nameColumns(state.names);
+  const names = deferredNames.ownerOf(state)?.nameColumns() ?? nameColumns(state.names);
   const { boot_id, next_serial, initialized, max_gen_ptrs, proc_reserved, first_device, pernet_list, holders } = state;
   return { boot_id, next_serial, initialized, max_gen_ptrs, proc_reserved, first_device, pernet_list, net_namespace_list: c, names, holders };
 }
@@ -247,46 +247,44 @@ function byNet<R extends { net: number }, E>(rows: readonly R[], entry: (row: R)
  */
 class ColumnSource implements NetSource {
   private readonly made: (Net | undefined)[];
-  private readonly c: NetColumns;
   /** Each namespace's slots and nsid entries, by serial: only namespaces that have some. */
   private slots: Map<number, Slot[]> | undefined;
   private nsids: Map<number, NsidEntry[]> | undefined;
 
   constructor(readonly columns: NetColumns) {
-    this.c = columns;
     this.made = new Array<Net | undefined>(columns.serial.length);
   }
 
   get length(): number {
-    return this.c.serial.length;
+    return this.columns.serial.length;
   }
 
   serial(i: number): number {
-    return this.c.serial[i]!;
+    return this.columns.serial[i]!;
   }
 
   proc_inum(i: number): number | null {
-    return this.c.proc_inum[i]!;
+    return this.columns.proc_inum[i]!;
   }
 
   hasNsids(i: number): boolean {
-    return this.nsidTables().has(this.c.serial[i]!);
+    return this.nsidTables().has(this.columns.serial[i]!);
   }
 
   private slotArrays(): Map<number, Slot[]> {
-    this.slots ??= byNet(this.c.gen_slots, ({ index, ops, size, state }) => ({ index, ops, size, state }));
+    this.slots ??= byNet(this.columns.gen_slots, ({ index, ops, size, state }) => ({ index, ops, size, state }));
     return this.slots;
   }
 
   private nsidTables(): Map<number, NsidEntry[]> {
-    this.nsids ??= byNet(this.c.nsids, ({ nsid, peer }) => ({ nsid, peer }));
+    this.nsids ??= byNet(this.columns.nsids, ({ nsid, peer }) => ({ nsid, peer }));
     return this.nsids;
   }
 
   net(i: number): Net {
     let net = this.made[i];
     if (net === undefined) {
-      const c = this.c;
+      const c = this.columns;
       const serial = c.serial[i]!;
       net = this.made[i] = {
         serial,
