@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, join, resolve } from 'node:path';
-import { cleanEnv, tempDir } from './helpers/cli.js';
+import { cleanEnv, filesRead, tempDir } from './helpers/cli.js';
 
 const root = resolve('.');
 const cacheOf = (name: string): string => `${name}-${process.arch}-v8-${process.versions.v8}.cache`;
@@ -174,18 +174,7 @@ describe("the common commands' own caches", () => {
 
   /** The caches a run read, by name. */
   function cachesRead(args: string[]): string[] {
-    const probe = join(dir, 'probe.cjs');
-    const out = join(dir, 'read.txt');
-    writeFileSync(
-      probe,
-      [
-        "const fs = require('node:fs');",
-        'const read = fs.readFileSync;',
-        "fs.readFileSync = function (file, ...rest) { if (typeof file === 'string' && file.endsWith('.cache')) fs.appendFileSync(process.env.PROBE_OUT, `${file}\\n`); return read.call(this, file, ...rest); };",
-      ].join('\n'),
-    );
-    expect(run(args, { NODE_OPTIONS: `--require ${probe}`, PROBE_OUT: out, IPSIM_STATE: join(dir, 'state.json') }).exit).toBe(0);
-    return existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').map((file) => basename(file)) : [];
+    return filesRead(/\.cache$/, (env) => expect(run(args, { ...env, IPSIM_STATE: join(dir, 'state.json') }).exit).toBe(0));
   }
 
   test('the build makes one for each command bin/ipsim gives one, each beginning with a copy of the bundle', () => {

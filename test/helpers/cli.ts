@@ -106,13 +106,13 @@ export async function killHolder(holder: { wrapper_pid: number; cmd_pid: number 
 }
 
 /**
- * The files of dist/ other than the bundle that `ipsim args` runs (the libraries bundled apart,
- * build.mjs), in the order it reads them.
+ * The base names of the files whose paths match `which` that a run read with fs.readFileSync, in
+ * order, as a preloaded probe sees them (bin/ipsim reads its bundles and caches so). `run` starts
+ * the process with the environment it is given added to its own.
  */
-export function distFilesLoaded(args: readonly string[], state: string): string[] {
+export function filesRead(which: RegExp, run: (env: Record<string, string>) => void): string[] {
   const { dir, cleanup } = tempDir();
   try {
-    // bin/ipsim reads each file of dist/ it runs with fs.readFileSync: a preloaded probe lists them.
     const probe = join(dir, 'probe.cjs');
     const out = join(dir, 'read.txt');
     writeFileSync(
@@ -120,13 +120,22 @@ export function distFilesLoaded(args: readonly string[], state: string): string[
       [
         "const fs = require('node:fs');",
         'const read = fs.readFileSync;',
-        "fs.readFileSync = function (file, ...rest) { if (typeof file === 'string' && /\\/dist\\/[^/]+\\.cjs$/.test(file)) fs.appendFileSync(process.env.PROBE_OUT, `${file}\\n`); return read.call(this, file, ...rest); };",
+        'const which = new RegExp(process.env.PROBE_WHICH);',
+        "fs.readFileSync = function (file, ...rest) { if (typeof file === 'string' && which.test(file)) fs.appendFileSync(process.env.PROBE_OUT, `${file}\\n`); return read.call(this, file, ...rest); };",
       ].join('\n'),
     );
-    ipsim(args, { state, env: { NODE_OPTIONS: `--require ${probe}`, PROBE_OUT: out } });
+    run({ NODE_OPTIONS: `--require ${probe}`, PROBE_OUT: out, PROBE_WHICH: which.source });
     const files = existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter((line) => line !== '') : [];
-    return files.map((file) => basename(file)).filter((name) => name !== 'ipsim.cjs');
+    return files.map((file) => basename(file));
   } finally {
     cleanup();
   }
+}
+
+/**
+ * The files of dist/ other than the bundle that `ipsim args` runs (the libraries bundled apart,
+ * build.mjs), in the order it reads them.
+ */
+export function distFilesLoaded(args: readonly string[], state: string): string[] {
+  return filesRead(/\/dist\/[^/]+\.cjs$/, (env) => ipsim(args, { state, env })).filter((name) => name !== 'ipsim.cjs');
 }
