@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { update as updateSnapshotCheck } from './scripts/snapshot-check.mjs';
@@ -22,7 +22,8 @@ const bundle = join(dist, 'ipsim.cjs');
  * that a start neither reads nor compiles them: Graphviz in WebAssembly (over a megabyte, for
  * --format svg), inquirer and ora (600 KB, for a terminal), cli-table3 and chalk (a terminal's
  * boxes and colours), commander (the largest library left, for ipsim's own commands with
- * arguments) and Linux 3.10's source table (for --trace=source). The bundle's dynamic import() of one becomes __ipsimLoad(NAME): bin/ipsim runs
+ * arguments), fast-string-width (Unicode widths), Linux 3.10's source table (for --trace=source)
+ * and the state's valibot schema (to word a refusal). The bundle's dynamic import() of one becomes __ipsimLoad(NAME): bin/ipsim runs
  * dist/NAME.cjs from a code cache of its own, as it runs the bundle. `reads` is what the source's
  * import() takes from it: the package's default export, or its named exports.
  */
@@ -33,8 +34,15 @@ const SEPARATE = new Map([
   ['cli-table3', { name: 'cli-table3', reads: 'default' }],
   ['chalk', { name: 'chalk', reads: 'named' }],
   ['commander', { name: 'commander', reads: 'named', lazy: ['child_process'] }],
-  // Not a library, but a table only --trace=source reads (11 KB), with nothing shared: no state, no class.
+  // Unicode display widths, for a `show lists` label or a table cell outside printable ASCII: its
+  // Unicode expressions cost a start that parses it 0.3 ms, whether or not it runs.
+  ['fast-string-width', { name: 'fast-string-width', reads: 'default' }],
+  // Not libraries, but modules with nothing shared (no state, no class; their constants are copied):
+  // a table only --trace=source reads (11 KB), and the state's valibot schema, which runs only to
+  // word a refusal (the compiled check decides) and which a start without a code cache would
+  // otherwise parse, about a millisecond.
   ['../lib/source_3_10.js', { name: 'source_3_10', reads: 'named', entry: './lib/source_3_10.ts' }],
+  ['./snapshot_schema.js', { name: 'snapshot_schema', reads: 'named', entry: './store/snapshot_schema.ts' }],
 ]);
 
 /**
@@ -76,6 +84,43 @@ const separate = {
     }));
   },
 };
+
+/**
+ * The objects whose common commands (bin/ipsim's OWN_CACHE) run from a bundle of their own,
+ * dist/ipsim.OBJECT.cjs: the whole CLI without the modules only other commands load. A start
+ * without a usable code cache parses a quarter less (about 2 ms less for `netns list`), and one
+ * with a cache deserializes less. Left out: the dispatcher's other objects, the interactive shell
+ * and the completion call-back. Boot and pernet stay in each: a command on a missing state boots
+ * it from the built-in seed profile, whose lines are pernet commands (a test boots from each
+ * bundle). A bundle that reached a module it left out would be a bug, and says so (exit 70).
+ * commands/ipsim.ts hands any command line that is not one of its object's to the whole CLI,
+ * dist/ipsim.cjs (bin/ipsim gives it the way), before it does anything.
+ */
+const OBJECTS = ['netns', 'pernet', 'show'];
+const OBJECT_MODULES = ['netns', 'pernet', 'show', 'reset', 'shell', 'completion'];
+const IN_EVERY_OBJECT = ['pernet'];
+const NEVER_IN_OBJECTS = ['shell_loop', 'complete'];
+
+function objectOnly(object) {
+  const file = (name) => join(root, 'commands', `${name}.ts`);
+  const left = OBJECT_MODULES.filter((name) => name !== object && !IN_EVERY_OBJECT.includes(name));
+  const absent = new Set([...left, ...NEVER_IN_OBJECTS].map(file));
+  for (const path of absent) if (!existsSync(path)) throw new Error(`build.mjs leaves out ${path}, which does not exist`);
+  return {
+    name: 'object-only',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\// }, (args) => {
+        if (args.kind !== 'dynamic-import') return undefined;
+        const target = join(dirname(args.importer), args.path.replace(/\.js$/, '.ts'));
+        return absent.has(target) ? { path: target, namespace: 'absent' } : undefined;
+      });
+      b.onLoad({ filter: /.*/, namespace: 'absent' }, (args) => ({
+        contents: `throw new Error(${JSON.stringify(`${relative(root, args.path)} is not in dist/ipsim.${object}.cjs`)});`,
+        loader: 'js',
+      }));
+    },
+  };
+}
 
 /**
  * The commands with a cache of the bundle to themselves (bin/ipsim's OWN_CACHE names them), each
@@ -136,14 +181,16 @@ for (const [pkg, { name, reads, lazy, entry }] of SEPARATE) {
     outfile: join(dist, `${name}.cjs`),
   });
 }
-await build({
-  ...common,
-  entryPoints: [join(root, 'commands/ipsim.ts')],
-  outfile: bundle,
-  plugins: [separate],
-  // The built-in profiles are found beside the package: in the bundle, from the wrapper's __dirname.
-  define: { 'import.meta.dirname': '__dirname' },
-});
+for (const object of [undefined, ...OBJECTS]) {
+  await build({
+    ...common,
+    entryPoints: [join(root, 'commands/ipsim.ts')],
+    outfile: object === undefined ? bundle : join(dist, `ipsim.${object}.cjs`),
+    plugins: object === undefined ? [separate] : [separate, objectOnly(object)],
+    // The built-in profiles are found beside the package: in the bundle, from the wrapper's __dirname.
+    define: { 'import.meta.dirname': '__dirname', 'import.meta.ipsimObject': object === undefined ? 'undefined' : JSON.stringify(object) },
+  });
+}
 
 // bin/ipsim compiles each file with vm.Script, which has no loader for a real import().
 for (const file of readdirSync(dist)) {
@@ -198,9 +245,14 @@ try {
   });
   if (setup.status !== 0) throw new Error(`the state for the commands' own caches could not be made (${setup.status}): ${setup.stderr}`);
   // The runs must be of the commands bin/ipsim gives their own cache, all of them.
-  const { ownCache, ownCaches } = createRequire(import.meta.url)('./bin/ipsim');
+  const { ownCache, ownCaches, plan } = createRequire(import.meta.url)('./bin/ipsim');
   const made = [...OWN_CACHES].map(([name, args]) => (ownCache(args) === `ipsim.${name}` ? `ipsim.${name}` : `${name}, whose run bin/ipsim gives ${ownCache(args)}`));
   if (made.sort().join() !== ownCaches().sort().join()) throw new Error(`OWN_CACHES makes ${made.join(', ')}; bin/ipsim has ${ownCaches().join(', ')}`);
+  // And the bundles bin/ipsim runs them from are the ones made above.
+  for (const args of OWN_CACHES.values()) {
+    const { bundle: name } = plan(args);
+    if (!existsSync(join(dist, `${name}.cjs`))) throw new Error(`bin/ipsim runs "${args.join(' ')}" from dist/${name}.cjs, which the build does not make`);
+  }
   for (const [name, args] of OWN_CACHES) {
     const state = join(work, `${name}.json`);
     copyFileSync(ownState, state);

@@ -3,22 +3,49 @@
 // bin/ipsim runs this file's bundle, dist/ipsim.cjs (build.mjs; README "Speed").
 import { join } from 'node:path';
 import { BrokenPipe, colorEnabled, createOutput, fdSink, interactivity, isTerminal } from '../ui/output.js';
-import { parseGlobalOptions } from './ip_options.js';
+import { matchObject, parseGlobalOptions, type ParseResult } from './ip_options.js';
 import { USAGE, VERSION } from './usage.js';
+
+declare global {
+  interface ImportMeta {
+    /**
+     * Set by build.mjs in a bundle it makes for one object's commands (dist/ipsim.netns.cjs…),
+     * which leaves out the other objects' modules: that object.
+     */
+    readonly ipsimObject?: string;
+  }
+}
 
 /** The built-in profiles, beside the package: this file is dist/ipsim.cjs or commands/ipsim.ts. */
 const PROFILES_DIR = join(import.meta.dirname, '..', 'fixtures', 'profiles');
 
-/** Runs main() as the process: its exit code, or one line and 70 for an internal error. */
-export async function cli(): Promise<void> {
+/** Whether a bundle made for `object`'s commands can run this command line: one command of that object. */
+function madeFor(object: string, parsed: ParseResult | undefined): boolean {
+  if (!parsed?.ok || parsed.options.version || parsed.options.help || parsed.options.batch !== undefined) return false;
+  return parsed.rest.length > 0 && matchObject(parsed.rest[0]!) === object;
+}
+
+/**
+ * Runs main() as the process: its exit code, or one line and 70 for an internal error. `whole`:
+ * in a bundle made for one object's commands, how bin/ipsim runs the whole CLI instead.
+ */
+export async function cli(whole?: () => void): Promise<void> {
+  const argv = process.argv.slice(2);
+  const parsed = argv[0] === '__complete' ? undefined : parseGlobalOptions(argv);
+  // bin/ipsim picks an object's bundle from the words alone; any other command line, before
+  // anything is done, runs in the whole CLI.
+  const object = import.meta.ipsimObject;
+  if (object !== undefined && !madeFor(object, parsed)) {
+    if (whole === undefined) throw new Error(`the ${object} bundle was run without the whole CLI to hand other commands to`);
+    return whole();
+  }
   // The completion scripts' call-back, on every Tab: candidates only, one a line, always exit 0.
-  if (process.argv[2] === '__complete') {
+  if (parsed === undefined) {
     const { completeCommand } = await import('./complete.js');
-    completeCommand(process.argv.slice(3), process.env, fdSink(1));
+    completeCommand(argv.slice(1), process.env, fdSink(1));
     process.exit(0);
   }
   const term = { stdoutIsTTY: isTerminal(1), env: process.env };
-  const parsed = parseGlobalOptions(process.argv.slice(2));
   // process.stdout is a stream whose creation loads tty and net: asked for only on a terminal. So
   // are stdin and stderr, which matter only with stdout a terminal (prompts, spinners), and whose
   // isatty() loads node:tty when they are character devices, as /dev/null is for many scripts.
@@ -43,7 +70,7 @@ export async function cli(): Promise<void> {
       status = 0;
     } else {
       const { main } = await import('./main.js');
-      status = await main(process.argv.slice(2), process.env, out, PROFILES_DIR);
+      status = await main(argv, process.env, out, PROFILES_DIR);
     }
   } catch (err) {
     if (err instanceof BrokenPipe) process.exit(141); // as main() does: the reader went away.

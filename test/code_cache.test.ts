@@ -1,5 +1,6 @@
-// bin/ipsim runs dist/ipsim.cjs, and each library bundled apart that a command needs, from a V8
-// code cache of its own (README "Speed"). Each test works on a copy of bin/ and dist/ in a
+// bin/ipsim runs dist/ipsim.cjs (or, for an object's common commands, the bundle made for that
+// object), and each library bundled apart that a command needs, from a V8 code cache of its own
+// (README "Speed"). Each test works on a copy of bin/ and dist/ in a
 // temporary directory, so the checkout's own caches are never touched.
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
@@ -11,8 +12,22 @@ import { cleanEnv, filesRead, tempDir } from './helpers/cli.js';
 const root = resolve('.');
 const cacheOf = (name: string): string => `${name}-${process.arch}-v8-${process.versions.v8}.cache`;
 const CACHE = cacheOf('ipsim');
-/** What the build leaves without any cache: the bundle and the libraries bundled apart. */
-const FILES = ['chalk.cjs', 'cli-table3.cjs', 'commander.cjs', 'inquirer.cjs', 'ipsim.cjs', 'ora.cjs', 'source_3_10.cjs', 'viz.cjs'];
+/** What the build leaves without any cache: the bundles, the whole CLI's and three objects', and the modules bundled apart. */
+const FILES = [
+  'chalk.cjs',
+  'cli-table3.cjs',
+  'commander.cjs',
+  'fast-string-width.cjs',
+  'inquirer.cjs',
+  'ipsim.cjs',
+  'ipsim.netns.cjs',
+  'ipsim.pernet.cjs',
+  'ipsim.show.cjs',
+  'ora.cjs',
+  'snapshot_schema.cjs',
+  'source_3_10.cjs',
+  'viz.cjs',
+];
 
 let dir: string;
 let cleanup: () => void;
@@ -164,7 +179,11 @@ describe('the code cache', () => {
 
 describe("the common commands' own caches", () => {
   const require_ = createRequire(import.meta.url);
-  const { ownCache, ownCaches } = require_(join(root, 'bin/ipsim')) as { ownCache: (args: string[]) => string | undefined; ownCaches: () => string[] };
+  const { ownCache, ownCaches, plan } = require_(join(root, 'bin/ipsim')) as {
+    ownCache: (args: string[]) => string | undefined;
+    ownCaches: () => string[];
+    plan: (args: string[]) => { bundle: string; caches: string[] };
+  };
   const own = (args: string[]): string => cacheOf(ownCache(args)!);
   // A state to read, made first (from the built-in seed profile, which the copy needs).
   beforeEach(() => {
@@ -177,13 +196,25 @@ describe("the common commands' own caches", () => {
     return filesRead(/\.cache$/, (env) => expect(run(args, { ...env, IPSIM_STATE: join(dir, 'state.json') }).exit).toBe(0));
   }
 
-  test('the build makes one for each command bin/ipsim gives one, each beginning with a copy of the bundle', () => {
-    const source = readFileSync(join(root, 'dist/ipsim.cjs'));
+  test('the build makes one for each command bin/ipsim gives one, each beginning with a copy of the bundle that command runs from', () => {
     expect(ownCaches()).toContain('ipsim.netns-list');
     for (const name of ownCaches()) {
+      // ipsim.OBJECT-COMMAND is made from the object's bundle; --version, --help and __complete's from the whole CLI's.
+      const object = /^ipsim\.(netns|pernet|show)-/.exec(name)?.[1];
+      const from = object === undefined ? 'ipsim' : `ipsim.${object}`;
+      const source = readFileSync(join(root, 'dist', `${from}.cjs`));
       const cache = readFileSync(join(root, 'dist', cacheOf(name)));
-      expect([name, cache.length > source.length && cache.subarray(0, source.length).equals(source)]).toEqual([name, true]);
+      expect([name, from, cache.length > source.length && cache.subarray(0, source.length).equals(source)]).toEqual([name, from, true]);
     }
+  });
+
+  test("an object's common commands run from the bundle made for that object, with their own cache only; the rest from the whole CLI's", () => {
+    expect(plan(['--state', 'state.json', 'netns', 'list'])).toEqual({ bundle: 'ipsim.netns', caches: ['ipsim.netns-list'] });
+    expect(plan(['pernet', 'register-subsys', 'x'])).toEqual({ bundle: 'ipsim.pernet', caches: ['ipsim.pernet-register-subsys'] });
+    expect(plan(['show', 'gen'])).toEqual({ bundle: 'ipsim.show', caches: ['ipsim.show-gen'] });
+    expect(plan(['--version'])).toEqual({ bundle: 'ipsim', caches: ['ipsim.version', 'ipsim'] });
+    expect(plan(['netns', 'identify'])).toEqual({ bundle: 'ipsim', caches: ['ipsim'] });
+    expect(plan(['-batch', 'lines'])).toEqual({ bundle: 'ipsim', caches: ['ipsim'] });
   });
 
   test('a command is its object and the word after, wherever the options before put them; other commands have none', () => {
@@ -203,18 +234,87 @@ describe("the common commands' own caches", () => {
     expect(cachesRead(['netns', 'list'])).toEqual([own(['netns', 'list'])]);
   });
 
-  test('without its own cache a command runs from the general one, and makes no cache of its own', () => {
+  test("without its own cache, an object's command makes it: its object's bundle has no other", () => {
+    // Looked for in dist/, then in the user's cache directory.
+    expect(cachesRead(['netns', 'list'])).toEqual([own(['netns', 'list']), own(['netns', 'list'])]);
+    const cache = readFileSync(join(dir, 'dist', own(['netns', 'list'])));
+    const source = readFileSync(join(dir, 'dist/ipsim.netns.cjs'));
+    expect(cache.length > source.length && cache.subarray(0, source.length).equals(source)).toBe(true);
+  });
+
+  test("without its own cache, a command of the whole CLI's runs from the general one, and makes no cache of its own", () => {
     // It looks for its own first.
-    expect(cachesRead(['netns', 'list'])).toEqual([own(['netns', 'list']), CACHE]);
-    expect(existsSync(join(dir, 'dist', own(['netns', 'list'])))).toBe(false);
+    expect(cachesRead(['--version'])).toEqual([own(['--version']), CACHE]);
+    expect(existsSync(join(dir, 'dist', own(['--version'])))).toBe(false);
   });
 
   test('an own cache that is not usable is made again, and the general one is left as it was', () => {
-    const source = readFileSync(bundle());
+    const source = readFileSync(join(dir, 'dist/ipsim.netns.cjs'));
     writeFileSync(join(dir, 'dist', own(['netns', 'list'])), Buffer.concat([source, Buffer.alloc(4096, 0x5a)]));
     const general = statSync(cacheFile());
     expect(run(['netns', 'list'], { IPSIM_STATE: join(dir, 'state.json') }).exit).toBe(0);
     expect(readFileSync(join(dir, 'dist', own(['netns', 'list']))).subarray(source.length).equals(Buffer.alloc(4096, 0x5a))).toBe(false);
     expect([statSync(cacheFile()).ino, statSync(cacheFile()).mtimeMs]).toEqual([general.ino, general.mtimeMs]);
+  });
+});
+
+describe("the bundles made for one object's commands", () => {
+  const BUNDLES = { netns: 'ipsim.netns.cjs', pernet: 'ipsim.pernet.cjs', show: 'ipsim.show.cjs' } as const;
+  /** The bundles of dist/ (ipsim*.cjs) a run read, in order. */
+  function bundlesRead(args: string[], env: Record<string, string> = {}): string[] {
+    return filesRead(/\/dist\/ipsim[^/]*\.cjs$/, (probe) => run(args, { ...probe, ...env }));
+  }
+  beforeEach(() => {
+    cpSync(join(root, 'fixtures'), join(dir, 'fixtures'), { recursive: true });
+  });
+
+  test("leave out the other objects' modules (pernet's stays, for the seed profile), the shell and the completion call-back, and say so if one were reached", () => {
+    // A message each object's module alone has.
+    const markers = { netns: 'No netns name and PID specified', pernet: 'ask for a net_generic id', show: 'Usage: ipsim show {' };
+    const whole = readFileSync(join(root, 'dist/ipsim.cjs'), 'latin1');
+    for (const marker of Object.values(markers)) expect(whole.includes(marker)).toBe(true);
+    for (const [object, file] of Object.entries(BUNDLES)) {
+      const text = readFileSync(join(root, 'dist', file), 'latin1');
+      const kept = (other: string): boolean => other === object || other === 'pernet';
+      for (const [other, marker] of Object.entries(markers)) expect([object, other, text.includes(marker)]).toEqual([object, other, kept(other)]);
+      const left = ['reset', 'shell', 'completion', 'shell_loop', 'complete', ...Object.keys(BUNDLES).filter((other) => !kept(other))];
+      for (const name of left) expect([name, text.includes(`"commands/${name}.ts is not in dist/${file}"`)]).toEqual([name, true]);
+      expect(text.length).toBeLessThan(whole.length * 0.85);
+    }
+  });
+
+  test("a command on a missing state boots it, from the seed profile, in each object's bundle", () => {
+    for (const [args, shown] of [
+      [['netns', 'add', 'blue'], ''],
+      [['pernet', 'list'], 'default_device_ops'],
+      [['show', 'gen'], 'max_gen_ptrs'],
+    ] as const) {
+      const state = join(dir, `${args[0]}.json`);
+      expect(bundlesRead([...args], { IPSIM_STATE: state })).toEqual([BUNDLES[args[0]]]);
+      rmSync(state, { force: true }); // a read boots in memory only
+      const r = run([...args], { IPSIM_STATE: state });
+      expect([args[0], r.exit, r.stderr, r.stdout.includes(shown)]).toEqual([args[0], 0, '', true]);
+    }
+  });
+
+  test('each common command of an object reads its bundle only', () => {
+    const env = { IPSIM_STATE: join(dir, 'state.json') };
+    expect(run(['netns', 'add', 'blue'], env).exit).toBe(0);
+    expect(bundlesRead(['netns', 'list'], env)).toEqual(['ipsim.netns.cjs']);
+    expect(bundlesRead(['pernet', 'list'], env)).toEqual(['ipsim.pernet.cjs']);
+    expect(bundlesRead(['show', 'gen'], env)).toEqual(['ipsim.show.cjs']);
+    expect(bundlesRead(['netns', 'identify', String(process.pid)], env)).toEqual(['ipsim.cjs']);
+  });
+
+  test("a command line whose words look like an object's common command, but is not one, runs in the whole CLI, as it does there", () => {
+    const state = join(dir, 'state.json');
+    // --state's value is the word "netns": the command is "list", an object ip does not have.
+    expect(bundlesRead(['--state', 'netns', 'list'])).toEqual(['ipsim.netns.cjs', 'ipsim.cjs']);
+    expect(run(['--state', 'netns', 'list'])).toEqual({ stdout: '', stderr: 'Object "list" is unknown, try "ip help".\n', exit: 1 });
+    // A batch file: the words after it are ignored, as ip ignores them.
+    const lines = join(dir, 'lines');
+    writeFileSync(lines, 'netns add red\n');
+    expect(run(['--state', state, '-batch', lines, 'netns', 'list'])).toEqual({ stdout: '', stderr: '', exit: 0 });
+    expect(run(['--state', state, 'netns', 'list'])).toEqual({ stdout: 'red\n', stderr: '', exit: 0 });
   });
 });

@@ -70,12 +70,14 @@ describe('svg output, drawn by Graphviz compiled to WebAssembly', () => {
     expect(run('show', 'net', '--format', 'svg').stdout).toBe(run('show', 'net', '--format', 'svg').stdout);
   });
 
-  test('Graphviz is a file of its own, loaded by --format svg only: not in the bundle every start reads (commander, apart too, reads the options)', () => {
-    const bundle = readFileSync(join('dist', 'ipsim.cjs'), 'latin1');
-    expect(bundle.includes('graphvizVersion')).toBe(false);
-    expect(bundle.match(/__ipsimLoad\("viz"\)/gu)).toHaveLength(1);
+  test('Graphviz is a file of its own, loaded by --format svg only: not in the bundle every start reads (commander, apart too, reads the options; fast-string-width, apart too, measures the label 名前)', () => {
+    for (const file of ['ipsim.cjs', 'ipsim.show.cjs']) {
+      const bundle = readFileSync(join('dist', file), 'latin1');
+      expect([file, bundle.includes('graphvizVersion')]).toEqual([file, false]);
+      expect([file, bundle.match(/__ipsimLoad\("viz"\)/gu)?.length]).toEqual([file, 1]);
+    }
     expect(readFileSync(join('dist', 'viz.cjs'), 'latin1').includes('graphvizVersion')).toBe(true);
-    expect(distFilesLoaded(['show', 'lists'], t.state)).toEqual([]);
+    expect(distFilesLoaded(['show', 'lists'], t.state)).toEqual(['fast-string-width.cjs']);
     expect(distFilesLoaded(['show', 'net', '--format', 'dot'], t.state)).toEqual(['commander.cjs']);
     expect(distFilesLoaded(['show', 'lists', '--format', 'svg'], t.state)).toEqual(['commander.cjs', 'viz.cjs']);
   });

@@ -133,9 +133,9 @@ export function filesRead(which: RegExp, run: (env: Record<string, string>) => v
 }
 
 /**
- * The files of dist/ other than the bundle that `ipsim args` runs (the libraries bundled apart,
- * build.mjs), in the order it reads them.
+ * The files of dist/ other than the bundle that `ipsim args` runs (the whole CLI's or an object's):
+ * the modules bundled apart (build.mjs), in the order it reads them.
  */
 export function distFilesLoaded(args: readonly string[], state: string): string[] {
-  return filesRead(/\/dist\/[^/]+\.cjs$/, (env) => ipsim(args, { state, env })).filter((name) => name !== 'ipsim.cjs');
+  return filesRead(/\/dist\/[^/]+\.cjs$/, (env) => ipsim(args, { state, env })).filter((name) => !/^ipsim(\.[a-z]+)?\.cjs$/.test(name));
 }
