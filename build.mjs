@@ -86,9 +86,33 @@ const separate = {
 };
 
 /**
- * The objects whose common commands (bin/ipsim's OWN_CACHE) run from a bundle of their own,
- * dist/ipsim.OBJECT.cjs: the whole CLI without the modules only other commands load. A start
- * without a usable code cache parses a quarter less (about 2 ms less for `netns list`), and one
+ * The commands with a cache of the bundle to themselves (bin/ipsim's OWN_CACHE names them), each
+ * with the arguments of the run that makes it.
+ */
+const OWN_CACHES = new Map([
+  ['version', ['--version']],
+  ['help', ['--help']],
+  ['complete', ['__complete', 'netns', 'delete', '']],
+  ['netns-list', ['netns', 'list']],
+  ['netns-add', ['netns', 'add', 'green']],
+  ['netns-delete', ['netns', 'delete', 'blue']],
+  ['netns-set', ['netns', 'set', 'blue', '7']],
+  ['pernet-list', ['pernet', 'list']],
+  ['pernet-register-subsys', ['pernet', 'register-subsys', 'x_net_ops', '--id', '--size', '64', '--init', 'x_init', '--exit', 'x_exit']],
+  ['pernet-register-device', ['pernet', 'register-device', 'x_dev_ops', '--init', 'x_init', '--exit', 'x_exit']],
+  ['show-gen', ['show', 'gen']],
+  ['show-lists', ['show', 'lists']],
+  ['show-net', ['show', 'net', 'red']],
+  ['show-ids', ['show', 'ids']],
+]);
+
+// bin/ipsim's own lists: which commands have a cache of their own, and which bundle each runs from.
+const { ownCache, ownCaches, plan } = createRequire(import.meta.url)('./bin/ipsim');
+
+/**
+ * The objects whose common commands bin/ipsim runs from a bundle of their own (its plan() of the
+ * runs in OWN_CACHES), dist/ipsim.OBJECT.cjs: the whole CLI without the modules only other commands load. A start
+ * without a usable code cache parses a fifth less (about 2 ms less for `netns list`), and one
  * with a cache deserializes less. Left out: the dispatcher's other objects, the interactive shell
  * and the completion call-back. Boot and pernet stay in each: a command on a missing state boots
  * it from the built-in seed profile, whose lines are pernet commands (a test boots from each
@@ -96,7 +120,7 @@ const separate = {
  * commands/ipsim.ts hands any command line that is not one of its object's to the whole CLI,
  * dist/ipsim.cjs (bin/ipsim gives it the way), before it does anything.
  */
-const OBJECTS = ['netns', 'pernet', 'show'];
+const OBJECTS = [...new Set([...OWN_CACHES.values()].map((args) => plan(args).bundle))].filter((name) => name !== 'ipsim').map((name) => name.slice('ipsim.'.length));
 const OBJECT_MODULES = ['netns', 'pernet', 'show', 'reset', 'shell', 'completion'];
 const IN_EVERY_OBJECT = ['pernet'];
 const NEVER_IN_OBJECTS = ['shell_loop', 'complete'];
@@ -121,27 +145,6 @@ function objectOnly(object) {
     },
   };
 }
-
-/**
- * The commands with a cache of the bundle to themselves (bin/ipsim's OWN_CACHE names them), each
- * with the arguments of the run that makes it.
- */
-const OWN_CACHES = new Map([
-  ['version', ['--version']],
-  ['help', ['--help']],
-  ['complete', ['__complete', 'netns', 'delete', '']],
-  ['netns-list', ['netns', 'list']],
-  ['netns-add', ['netns', 'add', 'green']],
-  ['netns-delete', ['netns', 'delete', 'blue']],
-  ['netns-set', ['netns', 'set', 'blue', '7']],
-  ['pernet-list', ['pernet', 'list']],
-  ['pernet-register-subsys', ['pernet', 'register-subsys', 'x_net_ops', '--id', '--size', '64', '--init', 'x_init', '--exit', 'x_exit']],
-  ['pernet-register-device', ['pernet', 'register-device', 'x_dev_ops', '--init', 'x_init', '--exit', 'x_exit']],
-  ['show-gen', ['show', 'gen']],
-  ['show-lists', ['show', 'lists']],
-  ['show-net', ['show', 'net', 'red']],
-  ['show-ids', ['show', 'ids']],
-]);
 
 /**
  * What every file of dist/ is built with. Each is one function expression, CommonJS's module
@@ -244,15 +247,10 @@ try {
     encoding: 'utf8',
   });
   if (setup.status !== 0) throw new Error(`the state for the commands' own caches could not be made (${setup.status}): ${setup.stderr}`);
-  // The runs must be of the commands bin/ipsim gives their own cache, all of them.
-  const { ownCache, ownCaches, plan } = createRequire(import.meta.url)('./bin/ipsim');
+  // The runs must be of the commands bin/ipsim gives their own cache, all of them (so OBJECTS,
+  // taken from these runs' bundles, holds every object bundle bin/ipsim may ask for).
   const made = [...OWN_CACHES].map(([name, args]) => (ownCache(args) === `ipsim.${name}` ? `ipsim.${name}` : `${name}, whose run bin/ipsim gives ${ownCache(args)}`));
   if (made.sort().join() !== ownCaches().sort().join()) throw new Error(`OWN_CACHES makes ${made.join(', ')}; bin/ipsim has ${ownCaches().join(', ')}`);
-  // And the bundles bin/ipsim runs them from are the ones made above.
-  for (const args of OWN_CACHES.values()) {
-    const { bundle: name } = plan(args);
-    if (!existsSync(join(dist, `${name}.cjs`))) throw new Error(`bin/ipsim runs "${args.join(' ')}" from dist/${name}.cjs, which the build does not make`);
-  }
   for (const [name, args] of OWN_CACHES) {
     const state = join(work, `${name}.json`);
     copyFileSync(ownState, state);
