@@ -16,10 +16,10 @@
 // - Every wait ends: a lock path that is not a regular file (a FIFO, a directory, a symlink) is
 //   refused at once, and a lock without a valid line is abandoned once this waiter has seen the
 //   same content for the grace period, whatever its mtime says.
-import { closeSync, linkSync, lstatSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { errnoCode, errnoError, fsFailure } from './errors.js';
-import { lockPath as lockOf, makeDir, nonce, readRegular, resolveState, tempPath } from './paths.js';
+import { entryAt, lockPath as lockOf, makeDir, nonce, readRegular, resolveState, tempPath } from './paths.js';
 import { isAlive, selfIdentity } from './procfs.js';
 
 export interface Lock {
@@ -158,13 +158,7 @@ function removeDeadBreak(lockPath: string, seen: FirstSeen): void {
   const breakPath = `${lockPath}.break`;
   // Nearly always there is none: looked for without the error a failed open throws (any other
   // answer is inspect's to report).
-  let none = false;
-  try {
-    none = lstatSync(breakPath, { throwIfNoEntry: false }) === undefined;
-  } catch {
-    none = false;
-  }
-  if (none) return;
+  if (entryAt(breakPath, false) === undefined) return;
   const owner = inspect(breakPath, seen);
   if (owner !== undefined && !owner.alive) unlinkIfContent(breakPath, owner.content);
 }

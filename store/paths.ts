@@ -45,19 +45,25 @@ export function resolveState(path: string): string {
 }
 
 /**
+ * What is at path (`follow`: through a symlink): undefined when nothing is, null when it cannot be
+ * told (the operation that follows reports why). For a question whose answer is nearly always the
+ * same, so that the usual answer costs no error thrown.
+ */
+export function entryAt(path: string, follow: boolean): Stats | undefined | null {
+  try {
+    return (follow ? statSync : lstatSync)(path, { throwIfNoEntry: false });
+  } catch {
+    return null;
+  }
+}
+
+/**
  * mkdir -p of the state's directory. By hand, because Node's recursive mkdirSync reports ENOENT
  * where the kernel said EROFS (or EACCES) for the missing component.
  */
 export function makeDir(dir: string): void {
-  // A directory that exists, what nearly every write finds, is seen without an error thrown; any
-  // other answer is mkdir's to report.
-  let found: Stats | undefined;
-  try {
-    found = statSync(dir, { throwIfNoEntry: false });
-  } catch {
-    found = undefined;
-  }
-  if (found?.isDirectory()) return;
+  // A directory that exists is what nearly every write finds; any other answer is mkdir's to report.
+  if (entryAt(dir, true)?.isDirectory()) return;
   try {
     mkdirSync(dir);
     return;
