@@ -53,34 +53,19 @@ const median = (values) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** Pairs (floor, case) in turn after a warm-up; `prepare` runs untimed before each pair. */
-function pairs(argv, { runs = RUNS, extraEnv, prepare, input } = {}) {
-  const floor = [];
-  const times = [];
-  for (let i = 0; i < WARMUP + runs; i += 1) {
-    prepare?.();
-    const f = timed(floorArgv);
-    const t = timed(argv, extraEnv, input);
-    if (i >= WARMUP) {
-      floor.push(f);
-      times.push(t);
-    }
-  }
-  return { ms: median(times), floor: median(floor) };
-}
-
 /**
- * The start-up cases in rounds: each round runs every case once, as a pair (floor, case) in turn,
- * its `prepare` untimed before it; the rounds after WARMUP are kept. Interleaved, a burst of load
- * from outside (this VM's neighbours) lands on one pair of many cases, not on every pair of one.
+ * Cases in rounds: each round runs every case once, as a pair (floor, case) in turn, its `prepare`
+ * untimed before it; the rounds after WARMUP are kept. Interleaved, a burst of load from outside
+ * (this VM's neighbours) lands on one pair of many cases, not on every pair of one. Each case's
+ * figure is the median of its runs, with the median of its floors.
  */
-function rounds(cases) {
+function rounds(cases, runs = RUNS) {
   const kept = cases.map(() => ({ floor: [], times: [] }));
-  for (let i = 0; i < WARMUP + RUNS; i += 1) {
+  for (let i = 0; i < WARMUP + runs; i += 1) {
     cases.forEach((c, j) => {
       c.prepare?.();
       const f = timed(floorArgv);
-      const t = timed(c.argv, c.extraEnv);
+      const t = timed(c.argv, c.extraEnv, c.input);
       if (i >= WARMUP) {
         kept[j].floor.push(f);
         kept[j].times.push(t);
@@ -89,6 +74,9 @@ function rounds(cases) {
   }
   return kept.map((k) => ({ ms: median(k.times), floor: median(k.floor) }));
 }
+
+/** One case's pairs (floor, case), after a warm-up. */
+const pairs = (argv, { runs, ...options } = {}) => rounds([{ argv, ...options }], runs)[0];
 
 /** A state of n namespaces n0..n{n-1} on the seed profile, built with -batch. */
 function makeState(n) {

@@ -2,6 +2,7 @@
 // pipes, so styles are emptied and colour comes only from ui/colors). Elsewhere: plain columns
 // separated by two spaces, stable for golden files and cheap (cli-table3 is not even loaded).
 // On a terminal the table fits its width: the widest columns give way and their cells wrap.
+import type { Measure } from './figures.js';
 import type { Output } from './output.js';
 
 function plain(head: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -20,7 +21,7 @@ const NARROWEST = 1 + PADDING;
  * undefined when the table fits as it is. The widest column gives way first, one column at a time,
  * so narrow columns (#, id, size) keep their width.
  */
-export function fitWidths(head: readonly string[], rows: readonly (readonly string[])[], columns: number, stringWidth: (text: string) => number): number[] | undefined {
+export function fitWidths(head: readonly string[], rows: readonly (readonly string[])[], columns: number, stringWidth: Measure): number[] | undefined {
   const widths = head.map((h, i) => Math.max(stringWidth(h), ...rows.map((r) => stringWidth(r[i] ?? ''))) + PADDING);
   const available = columns - (head.length + 1);
   let total = widths.reduce((a, b) => a + b, 0);
