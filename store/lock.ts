@@ -208,8 +208,16 @@ export async function acquireLock(path: string): Promise<Lock> {
   for (;;) {
     const content = ownLine();
     if (publish(lockPath, content)) {
-      removeDeadBreak(lockPath, seen);
-      return hold(lockPath, content);
+      const lock = hold(lockPath, content);
+      try {
+        removeDeadBreak(lockPath, seen);
+      } catch (err) {
+        // A break lock that cannot be used (not a regular file): the error is the command's, and
+        // the lock just taken goes, or a shell or batch that goes on would hold it for nothing.
+        lock.release();
+        throw err;
+      }
+      return lock;
     }
     const owner = inspect(lockPath, seen);
     if (owner === undefined) continue; // released between our link and our read: retry now

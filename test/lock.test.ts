@@ -214,6 +214,14 @@ describe('acquireLock', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  test('a break lock that is not a regular file is refused, and the lock just taken is not left behind', async () => {
+    const { dir, state } = freshState();
+    mkdirSync(dir, { recursive: true });
+    symlinkSync('nowhere', `${state}.lock.break`);
+    await expect(acquireLock(state)).rejects.toThrow(`cannot use lock "${state}.lock.break": not a regular file`);
+    expect(readdirSync(dir)).toEqual(['state.json.lock.break']);
+  });
+
   test("a live breaker's break lock is left alone by the holder", async () => {
     const { dir, state } = freshState();
     mkdirSync(dir, { recursive: true });
