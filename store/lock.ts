@@ -1,25 +1,27 @@
 // The state file's lock (README, "State file": Locking): `${state}.lock` beside the state's resolved path (so
-// writers through a symlink and through its target take the same lock), holding
-// `pid starttime nonce\n`.
+// writers through a symlink and through its target take the same lock), a symlink whose target is
+// `pid starttime nonce`.
 //
-// - Publishing is atomic: the line is written to a private temp file which is then hard-linked
-//   to the lock path (link fails with EEXIST when the lock is taken). A visible lock therefore
-//   always has its complete content.
+// - Publishing is atomic: symlink(2) creates the link with its target in one step, and fails with
+//   EEXIST when the lock is taken. A visible lock therefore always has its complete content, and
+//   no temp file is made for it. (A regular file holding `pid starttime nonce\n`, an earlier
+//   ipsim's lock, is still judged and taken over the same way.)
 // - Liveness is pid + start time (procfs.ts), never the file's age: a live owner keeps its lock
 //   however long it computes, and waiting for it is unbounded; a dead owner's lock (a zombie's
-//   included) is taken over at once.
+//   included) is taken over at once, and its new holder removes the temps the dead one left.
 // - Only two kinds of unlink touch the lock path: the owner removing its own lock (it is alive
 //   while doing so, so nobody judges it dead then), and a breaker removing a dead owner's lock.
 //   Breakers are serialised by a second lock, `${state}.lock.break`, so between a breaker's
 //   re-read of the lock and its unlink nothing else can replace the lock. A break lock left by a
 //   breaker killed once its work was done is removed by the lock's next holder.
-// - Every wait ends: a lock path that is not a regular file (a FIFO, a directory, a symlink) is
-//   refused at once, and a lock without a valid line is abandoned once this waiter has seen the
-//   same content for the grace period, whatever its mtime says.
-import { closeSync, linkSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { errnoCode, errnoError, fsFailure } from './errors.js';
-import { entryAt, lockPath as lockOf, makeDir, nonce, readRegular, resolveState, tempPath } from './paths.js';
+// - Every wait ends: a lock path that is neither a symlink nor a regular file (a FIFO, a
+//   directory) is refused at once, as is a symlink whose target is not a lock line (symlink(2)
+//   never shows a partial one); a regular file without a valid line is abandoned once this waiter
+//   has seen the same content for the grace period, whatever its mtime says.
+import { readdirSync, readlinkSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { errnoCode, fsFailure, StateFileError } from './errors.js';
+import { entryAt, lockPath as lockOf, makeDir, nonce, parseTempName, readRegular, resolveState } from './paths.js';
 import { isAlive, selfIdentity } from './procfs.js';
 
 export interface Lock {
@@ -39,11 +41,23 @@ function ownLine(): string {
 }
 
 /**
- * The file's content, or undefined when it does not exist. A lock path that is not a regular file
- * (a FIFO, a directory, a symlink) is refused: no wait for it would ever end.
+ * The lock's line, a symlink's target with the newline a file's line ends with, or undefined when
+ * there is none. A symlink whose target is not a line, or a path that is neither a symlink nor a
+ * regular file (a FIFO, a directory), is refused: no wait for it would ever end.
  */
 function readContent(file: string): string | undefined {
-  return readRegular(file, 'use lock', true)?.toString('utf8');
+  let target: string;
+  try {
+    target = readlinkSync(file);
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return undefined;
+    if (errnoCode(e) !== 'EINVAL') throw fsFailure(e, file, 'use lock');
+    // Not a symlink: an older ipsim's lock file, or something that is no lock at all.
+    return readRegular(file, 'use lock', true)?.toString('utf8');
+  }
+  const content = `${target}\n`;
+  if (!LOCK_LINE.test(content)) throw new StateFileError(file, 'not a lock', 'use lock');
+  return content;
 }
 
 function unlinkIfExists(file: string): void {
@@ -54,35 +68,14 @@ function unlinkIfExists(file: string): void {
   }
 }
 
-/** Atomically creates `target` with `content`; false when it already exists. */
+/** Atomically creates `target` with `content` (a line), as a symlink; false when it already exists. */
 function publish(target: string, content: string): boolean {
-  // Named for its writer, so that a lock holder can remove those of killed contenders (write.ts).
-  const temp = tempPath(target);
-  let fd: number;
   try {
-    // 'wx': the temp name is ours alone, so the cleanup below never removes another's file.
-    fd = openSync(temp, 'wx', 0o600);
-  } catch (e) {
-    throw fsFailure(e, target, 'create lock');
-  }
-  try {
-    try {
-      const buf = Buffer.from(content);
-      if (writeSync(fd, buf) !== buf.length) throw errnoError('ENOSPC');
-    } finally {
-      closeSync(fd);
-    }
-    linkSync(temp, target);
+    symlinkSync(content.slice(0, -1), target);
     return true;
   } catch (e) {
     if (errnoCode(e) === 'EEXIST') return false;
     throw fsFailure(e, target, 'create lock');
-  } finally {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Nothing more can be done; the name is unique, and the next lock holder removes it.
-    }
   }
 }
 
@@ -97,8 +90,8 @@ function inspect(file: string, seen: FirstSeen): { content: string; alive: boole
   if (m !== null && m[1] !== undefined && m[2] !== undefined) {
     return { content, alive: isAlive(Number(m[1]), m[2]) };
   }
-  // No valid line. Link-publishing never shows a partial file, but a foreign or older writer
-  // might: treat the file as a live owner's while it is young, as abandoned once it is not. Young
+  // A regular file without a valid line (a symlink's was refused). Symlinks never show a partial
+  // line, but a foreign writer of a file might: treat the file as a live owner's while it is young, as abandoned once it is not. Young
   // means both: modified less than the grace period ago, and first seen by this waiter less than
   // the grace period ago (an mtime in the future must not make it young forever).
   let mtimeMs: number;
@@ -163,6 +156,33 @@ function removeDeadBreak(lockPath: string, seen: FirstSeen): void {
   if (owner !== undefined && !owner.alive) unlinkIfContent(breakPath, owner.content);
 }
 
+/**
+ * Removes the temps that writers killed while holding the lock left beside the state (`resolved`):
+ * of the state, its journal, and of the lock and break lock (which an earlier ipsim published
+ * from a temp). Called by the holder that took over a dead owner's lock: only a lock holder makes
+ * those temps, and one killed while holding the lock leaves that lock behind, so no live writer
+ * can own one then, and a temp is never left without a dead lock to say so.
+ */
+function removeDeadTemps(resolved: string, lockPath: string): void {
+  const dir = dirname(resolved);
+  const ours = new Set([basename(resolved), `${basename(resolved)}.events`, basename(lockPath), `${basename(lockPath)}.break`]);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    throw fsFailure(err, dir, 'use directory');
+  }
+  for (const name of names) {
+    const temp = parseTempName(name);
+    if (temp === undefined || !ours.has(temp.of) || isAlive(temp.pid, temp.startTime)) continue;
+    try {
+      unlinkSync(join(dir, name));
+    } catch {
+      // Gone already, or impossible now: the next takeover tries again.
+    }
+  }
+}
+
 // Locks held by this process, released if it exits normally while holding them.
 const held = new Set<Lock>();
 
@@ -197,20 +217,23 @@ function hold(lockPath: string, content: string): Lock {
 
 /**
  * Takes the lock of the state file at `path` (beside its resolved path), waiting as long as a live
- * process holds it; takes over a lock whose owner is dead.
+ * process holds it; takes over a lock whose owner is dead, and then removes what that owner left.
  */
 export async function acquireLock(path: string): Promise<Lock> {
-  const lockPath = lockOf(resolveState(path));
-  const dir = dirname(lockPath);
-  makeDir(dir);
+  const resolved = resolveState(path);
+  const lockPath = lockOf(resolved);
+  makeDir(dirname(lockPath));
   const seen: FirstSeen = new Map();
   let delay = MIN_DELAY_MS;
+  /** A dead owner's lock was removed by this waiter: its temps are this waiter's to remove. */
+  let tookOver = false;
   for (;;) {
     const content = ownLine();
     if (publish(lockPath, content)) {
       const lock = hold(lockPath, content);
       try {
         removeDeadBreak(lockPath, seen);
+        if (tookOver) removeDeadTemps(resolved, lockPath);
       } catch (err) {
         // A break lock that cannot be used (not a regular file): the error is the command's, and
         // the lock just taken goes, or a shell or batch that goes on would hold it for nothing.
@@ -221,7 +244,10 @@ export async function acquireLock(path: string): Promise<Lock> {
     }
     const owner = inspect(lockPath, seen);
     if (owner === undefined) continue; // released between our link and our read: retry now
-    if (!owner.alive && breakDead(lockPath, owner.content, seen)) continue;
+    if (!owner.alive && breakDead(lockPath, owner.content, seen)) {
+      tookOver = true;
+      continue;
+    }
     // A live owner (or a live breaker): poll with backoff, for as long as it takes.
     await new Promise((resolve) => setTimeout(resolve, delay)); // not node:timers/promises, a module every writer would load
     delay = Math.min(MAX_DELAY_MS, delay * 2);

@@ -7,8 +7,9 @@
 //   7.0.1, used before, ignored a short count and renamed a truncated file into place).
 // - The state and its journal change together: when the journal cannot take the events, the
 //   state is put back (a hard link kept the old one), so a failed command leaves both as they were.
-// - Temps are named `.FILE.tmp-PID-STARTTIME-NONCE`; those of writers that died are removed here,
-//   by the lock holder (nobody else writes a temp of the state or the journal).
+// - Temps are named `.FILE.tmp-PID-STARTTIME-NONCE`. Only the lock holder makes them, so a writer
+//   killed with one left behind left its lock too: the writer that takes that lock over removes
+//   them (lock.ts).
 // - A new state or journal is created owner-only (0600, whatever the umask); a rewritten one keeps
 //   its mode (and, for root, its owner).
 import {
@@ -19,18 +20,16 @@ import {
   fsyncSync,
   linkSync,
   openSync,
-  readdirSync,
   renameSync,
   unlinkSync,
   writeSync,
   type Stats,
 } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { NameEvent } from '../lib/run_netns.js';
 import type { KernelState } from '../lib/state.js';
 import { errnoCode, errnoError, fsFailure } from './errors.js';
-import { journalPath, lockPath, makeDir, openRegular, parseTempName, readRegularWithStat, resolveState, tempPath } from './paths.js';
-import { isAlive } from './procfs.js';
+import { journalPath, makeDir, openRegular, readRegularWithStat, resolveState, tempPath } from './paths.js';
 import { encodeSnapshot } from './snapshot.js';
 
 /** Past this size the journal is cut to its newer half: monitors only ever read its end. */
@@ -117,27 +116,6 @@ function replaceFile(file: string, data: Buffer, old: Stats | undefined, action:
   }
 }
 
-/**
- * Removes the temps of writers that are no longer alive: of the state, its journal and its lock
- * (a contender killed while publishing). Called under the lock, so no live writer of the state or
- * journal can have one; a live contender's lock temp is kept.
- */
-function removeDeadTemps(state: string): void {
-  const dir = dirname(state);
-  const base = basename(state);
-  const ours = new Set([base, `${base}.events`, basename(lockPath(state)), `${basename(lockPath(state))}.break`]);
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (err) {
-    throw fsFailure(err, dir, 'use directory');
-  }
-  for (const name of names) {
-    const temp = parseTempName(name);
-    if (temp && ours.has(temp.of) && !isAlive(temp.pid, temp.startTime)) unlinkQuietly(join(dir, name));
-  }
-}
-
 /** Seq of the journal's last complete line (0 for none). */
 function journalEnd(text: Buffer): number {
   const lines = text.subarray(Math.max(0, text.length - 4096)).toString('utf8').split('\n').filter((l) => l.length > 0);
@@ -195,7 +173,6 @@ export function writeState(path: string, state: KernelState, events: readonly Na
   const action = 'write state file';
   const dir = dirname(file);
   makeDir(dir);
-  removeDeadTemps(file);
   const old = existing(file, action);
   const temp = writeTemp(file, bytes, old, action);
   // The old state, kept by a second name until the journal has the events.

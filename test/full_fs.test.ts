@@ -23,15 +23,15 @@ beforeEach(() => {
 afterEach(() => t.cleanup());
 
 /**
- * Runs `script` under `unshare -m` with a 64 KiB tmpfs at $M (M = t.dir/mnt) and the state at
+ * Runs `script` under `unshare -m` with a 64 KiB tmpfs of `inodes` inodes at $M (M = t.dir/mnt) and the state at
  * $M/state.json; `ipsim` is a shell function running the bundle. Files the script copies to $O
  * (t.dir) outlive the mount.
  */
-function inTmpfs(script: string): void {
+function inTmpfs(script: string, inodes = 1024): void {
   const prelude = [
     'set -e',
     'mkdir -p "$M"',
-    'mount -t tmpfs -o size=64k,mode=0755 tmpfs "$M"',
+    `mount -t tmpfs -o size=64k,nr_inodes=${inodes},mode=0755 tmpfs "$M"`,
     'export IPSIM_STATE="$M/state.json"',
     `ipsim() { "${process.execPath}" "${IPSIM}" "$@"; }`,
     // Fills the tmpfs, then frees exactly $1 pages.
@@ -61,7 +61,7 @@ describe('a full filesystem', () => {
     inTmpfs(`
       printf '%s\\n' "${GROW_PAST_TWO_PAGES}" | ipsim -batch -
       cp "$M/state.json" "$O/before.json"; cp "$M/state.json.events" "$O/before.events"
-      fill 2   # a page for the lock, a page for the first part of the new state
+      fill 2   # two pages for a state of more than two (the lock, a symlink, takes no page)
       attempt add netns add extra
       cp "$M/state.json" "$O/after.json"; cp "$M/state.json.events" "$O/after.events"
       ls -A "$M" >"$O/ls"
@@ -105,20 +105,25 @@ describe('a full filesystem', () => {
   });
 
   withTmpfs('no room even for the lock: the writer says so and changes nothing', () => {
-    inTmpfs(`
+    // The lock is a symlink to a short line, which tmpfs keeps in the inode: it needs an inode, no
+    // page. Every inode taken, it cannot be made.
+    inTmpfs(
+      `
       ipsim netns add blue
       cp "$M/state.json" "$O/before.json"
-      fill 0
+      i=0; while touch "$M/inode$i" 2>/dev/null; do i=$((i + 1)); done
       attempt add netns add red
       attempt list netns list
       cp "$M/state.json" "$O/after.json"
-      ls -A "$M" >"$O/ls"
-    `);
+      ls -A "$M" | grep -v '^inode' >"$O/ls"
+    `,
+      16,
+    );
     expect(out('add.err')).toBe(`Error: cannot create lock "${t.dir}/mnt/state.json.lock": No space left on device\n`);
     expect(out('add.exit')).toBe('1\n');
     expect([out('list.err'), out('list.exit')]).toEqual(['', '0\n']);
     expect(out('after.json')).toBe(out('before.json'));
-    expect(out('ls')).toBe('fill\nstate.json\nstate.json.events\n');
+    expect(out('ls')).toBe('state.json\nstate.json.events\n');
   });
 });
 

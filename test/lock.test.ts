@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
@@ -142,11 +142,11 @@ describe('procfs', () => {
 });
 
 describe('acquireLock', () => {
-  test('creates the directory, publishes "pid starttime nonce", releases idempotently', async () => {
+  test('creates the directory, publishes a symlink to "pid starttime nonce", releases idempotently', async () => {
     const { dir, state } = freshState();
     const lock = await acquireLock(state);
     const me = selfIdentity();
-    expect(readFileSync(`${state}.lock`, 'utf8')).toMatch(new RegExp(`^${me.pid} ${me.startTime} [0-9a-f]+\\n$`));
+    expect(readlinkSync(`${state}.lock`)).toMatch(new RegExp(`^${me.pid} ${me.startTime} [0-9a-f]+$`));
     lock.release();
     lock.release();
     expect(readdirSync(dir)).toEqual([]);
@@ -155,10 +155,10 @@ describe('acquireLock', () => {
   test('release never removes a lock that is no longer ours', async () => {
     const { state } = freshState();
     const lock = await acquireLock(state);
-    const foreign = '1 1 abcdef\n';
-    writeFileSync(`${state}.lock`, foreign);
+    rmSync(`${state}.lock`);
+    symlinkSync('1 1 abcdef', `${state}.lock`);
     lock.release();
-    expect(readFileSync(`${state}.lock`, 'utf8')).toBe(foreign);
+    expect(readlinkSync(`${state}.lock`)).toBe('1 1 abcdef');
   });
 
   test('mutual exclusion: 8 processes x 25 increments give exactly 200', async () => {
@@ -193,40 +193,82 @@ describe('acquireLock', () => {
     const { dir, state } = freshState();
     const dead = await deadIdentity();
     mkdirSync(dir, { recursive: true });
-    writeFileSync(`${state}.lock`, `${dead.pid} ${dead.startTime} 0123456789abcdef\n`);
+    symlinkSync(`${dead.pid} ${dead.startTime} 0123456789abcdef`, `${state}.lock`);
     const t0 = performance.now();
     const lock = await acquireLock(state);
     expect(performance.now() - t0).toBeLessThan(1000);
     const me = selfIdentity();
-    expect(readFileSync(`${state}.lock`, 'utf8').startsWith(`${me.pid} ${me.startTime} `)).toBe(true);
+    expect(readlinkSync(`${state}.lock`).startsWith(`${me.pid} ${me.startTime} `)).toBe(true);
     lock.release();
     expect(lockLeftovers(dir)).toEqual([]);
+  });
+
+  test("an earlier ipsim's lock, a regular file, is judged the same: a dead owner's is taken over", async () => {
+    const { dir, state } = freshState();
+    const dead = await deadIdentity();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${state}.lock`, `${dead.pid} ${dead.startTime} 0123456789abcdef\n`);
+    const lock = await acquireLock(state);
+    const me = selfIdentity();
+    expect(readlinkSync(`${state}.lock`).startsWith(`${me.pid} ${me.startTime} `)).toBe(true);
+    lock.release();
+    expect(lockLeftovers(dir)).toEqual([]);
+  });
+
+  test("the holder that takes over a dead owner's lock removes the temps dead writers left, and only those", async () => {
+    const { dir, state } = freshState();
+    const dead = await deadIdentity();
+    const me = selfIdentity();
+    mkdirSync(dir, { recursive: true });
+    const left = [`.state.json.tmp-${dead.pid}-${dead.startTime}-1a`, `.state.json.events.tmp-${dead.pid}-${dead.startTime}-2b`, `.state.json.lock.tmp-${dead.pid}-${dead.startTime}-3c`];
+    // A live process's temp (this test's), a name that is no temp, another state's temp.
+    const kept = [`.state.json.tmp-${me.pid}-${me.startTime}-4d`, '.state.json.tmp-notours', `.other.json.tmp-${dead.pid}-${dead.startTime}-5e`];
+    for (const name of [...left, ...kept]) writeFileSync(join(dir, name), 'partial');
+    // No dead lock: the temps are not looked for (a write makes no directory scan).
+    (await acquireLock(state)).release();
+    expect(readdirSync(dir).sort()).toEqual([...left, ...kept].sort());
+    symlinkSync(`${dead.pid} ${dead.startTime} 0123456789abcdef`, `${state}.lock`);
+    const lock = await acquireLock(state);
+    expect(readdirSync(dir).sort()).toEqual([...kept, 'state.json.lock'].sort());
+    lock.release();
   });
 
   test("a breaker killed after removing the dead lock leaves a break lock: the next holder removes it", async () => {
     const { dir, state } = freshState();
     const dead = await deadIdentity();
     mkdirSync(dir, { recursive: true });
-    writeFileSync(`${state}.lock.break`, `${dead.pid} ${dead.startTime} 0123456789abcdef\n`);
+    symlinkSync(`${dead.pid} ${dead.startTime} 0123456789abcdef`, `${state}.lock.break`);
     const lock = await acquireLock(state);
     expect(readdirSync(dir)).toEqual(['state.json.lock']);
     lock.release();
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  test('a break lock that is not a regular file is refused, and the lock just taken is not left behind', async () => {
+  test('a break lock that is no lock is refused, and the lock just taken is not left behind', async () => {
     const { dir, state } = freshState();
     mkdirSync(dir, { recursive: true });
     symlinkSync('nowhere', `${state}.lock.break`);
-    await expect(acquireLock(state)).rejects.toThrow(`cannot use lock "${state}.lock.break": not a regular file`);
+    await expect(acquireLock(state)).rejects.toThrow(`cannot use lock "${state}.lock.break": not a lock`);
     expect(readdirSync(dir)).toEqual(['state.json.lock.break']);
+    rmSync(`${state}.lock.break`);
+    mkdirSync(`${state}.lock.break`);
+    await expect(acquireLock(state)).rejects.toThrow(`cannot use lock "${state}.lock.break": Is a directory`);
+    expect(readdirSync(dir)).toEqual(['state.json.lock.break']);
+  });
+
+  test('a lock that is a symlink to no lock line is refused at once (symlink(2) never shows half a line)', async () => {
+    const { dir, state } = freshState();
+    mkdirSync(dir, { recursive: true });
+    symlinkSync('state.json', `${state}.lock`);
+    await expect(acquireLock(state)).rejects.toThrow(`cannot use lock "${state}.lock": not a lock`);
+    expect(readdirSync(dir)).toEqual(['state.json.lock']);
   });
 
   test("a live breaker's break lock is left alone by the holder", async () => {
     const { dir, state } = freshState();
     mkdirSync(dir, { recursive: true });
     const me = selfIdentity();
-    writeFileSync(`${state}.lock.break`, `${me.pid} ${me.startTime} 0123456789abcdef\n`);
+    symlinkSync(`${me.pid} ${me.startTime} 0123456789abcdef`, `${state}.lock.break`);
     const lock = await acquireLock(state);
     lock.release();
     expect(readdirSync(dir)).toEqual(['state.json.lock.break']);
@@ -237,7 +279,7 @@ describe('acquireLock', () => {
     mkdirSync(dir, { recursive: true });
     const { pid, startTime, parent } = await zombie();
     try {
-      writeFileSync(`${state}.lock`, `${pid} ${startTime} 0123456789abcdef\n`);
+      symlinkSync(`${pid} ${startTime} 0123456789abcdef`, `${state}.lock`);
       const t0 = performance.now();
       const lock = await acquireLock(state);
       expect(performance.now() - t0).toBeLessThan(1000);
@@ -270,7 +312,7 @@ describe('acquireLock', () => {
     mkdirSync(dir, { recursive: true });
     // process.pid is alive, but not with this start time.
     const other = String(BigInt(selfIdentity().startTime) + 1n);
-    writeFileSync(`${state}.lock`, `${process.pid} ${other} 0123456789abcdef\n`);
+    symlinkSync(`${process.pid} ${other} 0123456789abcdef`, `${state}.lock`);
     const t0 = performance.now();
     const lock = await acquireLock(state);
     expect(performance.now() - t0).toBeLessThan(1000);
@@ -294,7 +336,7 @@ describe('acquireLock', () => {
     // alive throughout, so the lock must not be taken.
     await new Promise((r) => setTimeout(r, 1500));
     expect(acquiredAfterRequest).toBeUndefined();
-    expect(readFileSync(`${state}.lock`, 'utf8').startsWith(`${holder.pid} `)).toBe(true);
+    expect(readlinkSync(`${state}.lock`).startsWith(`${holder.pid} `)).toBe(true);
 
     releaseRequested = true;
     holder.stdin?.end();
@@ -313,7 +355,7 @@ describe('acquireLock', () => {
     expect(lockLeftovers(dir)).toEqual([]);
   });
 
-  /** A lock file without a valid line, dated `mtimeOffsetMs` from now. */
+  /** A lock file (as an earlier ipsim or a foreign writer makes) without a valid line, dated `mtimeOffsetMs` from now. */
   function unreadableLock(content: string, mtimeOffsetMs: number): { dir: string; state: string; lockPath: string } {
     const { dir, state } = freshState();
     mkdirSync(dir, { recursive: true });

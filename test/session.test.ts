@@ -6,7 +6,7 @@ import { describe, expect, test } from '@jest/globals';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IPSIM, cleanEnv, ipsim, killHolder, stateFixture, until } from './helpers/cli.js';
+import { IPSIM, cleanEnv, ipsim, killHolder, lockExists, stateFixture, until } from './helpers/cli.js';
 
 const t = stateFixture();
 
@@ -107,7 +107,7 @@ describe('-n NAME holds a reference for the life of the process', () => {
     const before = readFileSync(t.state, 'utf8');
     expect(run(['-n', 'foo', '--trace', 'netns', 'list'])).toMatchObject({ stdout: 'foo\nget_net(foo)\nput_net(foo)\n', exit: 0 });
     expect(readFileSync(t.state, 'utf8')).toBe(before);
-    expect(existsSync(`${t.state}.lock`)).toBe(false);
+    expect(lockExists(t.state)).toBe(false);
   });
 
   test('the process is in the namespace: pids lists it, as ip lists itself', () => {
@@ -151,7 +151,7 @@ describe('-batch - runs each line as it arrives', () => {
     await until('the first answer', () => batch.out() === 'a\n');
     // The batch waits for input holding no lock: this writer is not kept waiting.
     expect(run(['netns', 'add', 'b']).exit).toBe(0);
-    expect(existsSync(`${t.state}.lock`)).toBe(false);
+    expect(lockExists(t.state)).toBe(false);
     batch.child.stdin.write('netns list\n');
     await until('the second answer', () => batch.out() === 'a\nb\na\n');
     batch.child.stdin.end('netns delete nosuch\nnetns add c\n');
@@ -200,7 +200,7 @@ describe('-batch - runs each line as it arrives', () => {
     batch.child.kill('SIGTERM');
     expect(await batch.ended).toEqual({ code: null, signal: 'SIGTERM' });
     expect(run(['netns', 'list']).stdout).toBe('a\n');
-    expect(existsSync(`${t.state}.lock`)).toBe(false);
+    expect(lockExists(t.state)).toBe(false);
   }, 30000);
 });
 

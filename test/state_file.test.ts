@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { IPSIM, cleanEnv, ipsim, tempDir } from './helpers/cli.js';
+import { IPSIM, cleanEnv, ipsim, lockExists, tempDir } from './helpers/cli.js';
 
 let t: ReturnType<typeof tempDir>;
 beforeEach(() => {
@@ -249,9 +249,8 @@ describe('signals and crashes', () => {
     const closed = new Promise((resolve) => child.on('close', (_code, sig) => resolve(sig)));
     child.stdin.end(`${lines}\n`);
     // Wait until the batch is under way: it holds the lock while it runs.
-    const lock = `${t.state}.lock`;
     const started = Date.now();
-    while (!existsSync(lock) && Date.now() - started < 10000) await new Promise((r) => setTimeout(r, 5));
+    while (!lockExists(t.state) && Date.now() - started < 10000) await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGTERM');
     expect(await closed).toBe('SIGTERM');
@@ -260,7 +259,7 @@ describe('signals and crashes', () => {
     const names = listed.stdout.split('\n').filter(Boolean).reverse();
     // A prefix of the batch, in order.
     expect(names).toEqual(Array.from({ length: names.length }, (_, i) => `s${i}`));
-    expect(existsSync(lock)).toBe(false);
+    expect(lockExists(t.state)).toBe(false);
   }, 60000);
 
   test('SIGKILL at any moment leaves the old or the new state, never a torn one', async () => {

@@ -6,7 +6,6 @@ import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
-  existsSync,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -19,7 +18,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { procStat, selfIdentity } from '../store/procfs.js';
-import { IPSIM, cleanEnv, ipsim, tempDir, type Run } from './helpers/cli.js';
+import { IPSIM, cleanEnv, ipsim, lockExists, tempDir, type Run } from './helpers/cli.js';
 
 let t: ReturnType<typeof tempDir>;
 beforeEach(() => {
@@ -69,7 +68,7 @@ describe('a state or lock that is not a regular file is refused at once', () => 
   test.each([
     ['a FIFO', (p: string) => mkfifo(p), 'not a regular file'],
     ['a directory', (p: string) => mkdirSync(p), 'Is a directory'],
-    ['a dangling symlink', (p: string) => symlinkSync('nowhere', p), 'not a regular file'],
+    ['a symlink to no lock line', (p: string) => symlinkSync('nowhere', p), 'not a lock'],
   ])('%s as the lock: a writer refuses it, the state is kept', (_what, make, reason) => {
     expect(ipsim(['netns', 'add', 'blue'], { state: t.state }).exit).toBe(0);
     const before = readFileSync(t.state, 'utf8');
@@ -215,7 +214,7 @@ describe('a state reached through a symlink', () => {
 });
 
 describe('temps of killed writers do not stay', () => {
-  test("a writer removes dead writers' temps of the state, journal and lock, and keeps others' files", async () => {
+  test("a writer taking over a dead writer's lock removes the temps it left of the state, journal and lock, and keeps others' files", async () => {
     expect(ipsim(['netns', 'add', 'blue'], { state: t.state }).exit).toBe(0);
     // A process that has exited (and was reaped): its identity is dead.
     const child = spawn('sleep', ['0']);
@@ -224,11 +223,13 @@ describe('temps of killed writers do not stay', () => {
     await new Promise((r) => child.on('close', r));
     const me = selfIdentity();
     const dead = [`.state.json.tmp-${pid}-${start}-1a`, `.state.json.events.tmp-${pid}-${start}-2b`, `.state.json.lock.tmp-${pid}-${start}-3c`];
-    // This test's own process is alive: its lock temp is a contender's, in the middle of publishing.
+    // This test's own process is alive: its temps are a live writer's.
     const kept = [`.state.json.lock.tmp-${me.pid}-${me.startTime}-4d`, '.state.json.tmp-notours', '.other.json.tmp-1-1-5e'];
     for (const name of [...dead, ...kept]) writeFileSync(join(t.dir, name), 'partial');
+    // The writer killed with its temps left its lock.
+    symlinkSync(`${pid} ${start} 0123456789abcdef`, `${t.state}.lock`);
     expect(ipsim(['netns', 'add', 'red'], { state: t.state })).toMatchObject({ stderr: '', exit: 0 });
     expect(readdirSync(t.dir).sort()).toEqual([...kept, 'state.json', 'state.json.events'].sort());
-    expect(existsSync(`${t.state}.lock`)).toBe(false);
+    expect(lockExists(t.state)).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 // Runs the built command (bin/ipsim → dist/) as a subprocess, the way users and scripts do.
 import { afterEach, beforeEach } from '@jest/globals';
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 
@@ -15,6 +15,11 @@ export interface Run {
 }
 
 /** A scrubbed environment: no colour, no terminal, no inherited state, no CA bundle to parse. */
+/** Whether the state's lock is there: a symlink to its owner's line, which existsSync would follow to nothing. */
+export function lockExists(state: string): boolean {
+  return lstatSync(`${state}.lock`, { throwIfNoEntry: false }) !== undefined;
+}
+
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1', TERM: 'dumb', LC_ALL: 'C', HOME: process.env.HOME ?? '/tmp', ...extra };
 }
