@@ -216,6 +216,8 @@ try {
     'show lists',
     'show net red',
     'pernet register-subsys cache_net_ops --id --size 64 --init cache_init_net --exit cache_exit_net',
+    // Plain options are read without commander (commands/options.ts); a command's help is its.
+    'pernet register-subsys --help',
     'pernet list',
     'netns delete red',
     'netns delete blue',

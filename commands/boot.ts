@@ -16,7 +16,7 @@ import { Fatal, type Ctx, type LineDispatcher, type ObjectModule } from './conte
 import type { GlobalOptions } from './ip_options.js';
 import type { Hold, Session } from './session.js';
 import { asksHelp } from './help.js';
-import { parseOptions } from './options.js';
+import { parseOptions, type CommandSpec } from './options.js';
 
 export const DEFAULT_PROFILE = 'seed';
 
@@ -102,11 +102,14 @@ export async function bootProfile(boot: BootEnv, profile: string): Promise<Machi
   return kernel;
 }
 
+/** boot: the profile to boot. */
+export const BOOT: CommandSpec = { options: [{ flags: '--profile <name>', description: 'seed, bare, linux-3.10 or a file', default: DEFAULT_PROFILE }] };
+
 const boot: ObjectModule = {
   writes: (args) => !asksHelp(args),
 
   async run(ctx: Ctx, args: string[]): Promise<number> {
-    const parsed = await parseOptions(ctx, 'boot', args, (cmd) => cmd.option('--profile <name>', 'seed, bare, linux-3.10 or a file', DEFAULT_PROFILE));
+    const parsed = await parseOptions(ctx, 'boot', args, BOOT);
     if (ctx.inProfile) throw new Refused('a profile cannot boot');
     // Also when an earlier line of a batch booted implicitly: its work is the kernel now.
     if (await ctx.hold.exists()) {

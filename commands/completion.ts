@@ -55,7 +55,7 @@ const completion: ObjectModule = {
 
   async run(ctx: Ctx, args: string[]): Promise<number> {
     // `--help` (the only option) goes through commander like every ipsim command's (help.ts).
-    if (asksHelp(args)) await parseOptions(ctx, 'completion', args, (cmd) => cmd.argument('[shell]'));
+    if (asksHelp(args)) await parseOptions(ctx, 'completion', args, { argument: '[shell]' });
     const shell = args[0];
     if (shell === undefined) {
       ctx.out.err('Error: completion needs a shell: bash, zsh or fish\n');

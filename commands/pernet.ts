@@ -6,7 +6,7 @@ import { Refused } from '../lib/refused.js';
 import type { FailInit, PernetOps } from '../lib/state.js';
 import { Fatal, HelpShown, printJson, type Ctx, type ObjectModule } from './context.js';
 import { asksHelp, objectHelp, unknownCommand } from './help.js';
-import { collect, parseOptions, parseOptionsIfAny } from './options.js';
+import { parseOptions, type CommandSpec } from './options.js';
 import { askOps, mayAsk } from './prompts.js';
 import { matches } from './utils.js';
 
@@ -73,18 +73,22 @@ function needName(operands: readonly string[], command: string): string {
   return name;
 }
 
+/** pernet register-subsys|register-device: the ops and its callbacks and faults. */
+export const REGISTER: CommandSpec = {
+  argument: '[name]',
+  options: [
+    { flags: '--id', description: 'ask for a net_generic id' },
+    { flags: '--size <bytes>', description: 'per-namespace data size' },
+    { flags: '--init <fn>', description: 'init callback' },
+    { flags: '--exit <fn>', description: 'exit callback' },
+    { flags: '--exit-batch <fn>', description: 'exit_batch callback' },
+    { flags: '--fail-init <net>', description: 'init returns -ERRNO on NET', repeat: true },
+    { flags: '--fail-alloc <net>', description: "ops_init's kzalloc fails on NET", repeat: true },
+  ],
+};
+
 async function register(ctx: Ctx, command: 'register-subsys' | 'register-device', args: string[]): Promise<number> {
-  const { opts, operands } = await parseOptions(ctx, `pernet ${command}`, args, (cmd) =>
-    cmd
-      .argument('[name]')
-      .option('--id', 'ask for a net_generic id')
-      .option('--size <bytes>', 'per-namespace data size')
-      .option('--init <fn>', 'init callback')
-      .option('--exit <fn>', 'exit callback')
-      .option('--exit-batch <fn>', 'exit_batch callback')
-      .option('--fail-init <net>', 'init returns -ERRNO on NET', collect, [])
-      .option('--fail-alloc <net>', "ops_init's kzalloc fails on NET", collect, []),
-  );
+  const { opts, operands } = await parseOptions(ctx, `pernet ${command}`, args, REGISTER);
   let name = operands[0];
   if (name === undefined && mayAsk(ctx)) {
     // The questions the flags did not answer; the answers are read as those flags would be.
@@ -129,7 +133,7 @@ async function register(ctx: Ctx, command: 'register-subsys' | 'register-device'
 }
 
 async function unregister(ctx: Ctx, command: 'unregister-subsys' | 'unregister-device', args: string[]): Promise<number> {
-  const { operands } = await parseOptions(ctx, `pernet ${command}`, args, (cmd) => cmd.argument('[name]'));
+  const { operands } = await parseOptions(ctx, `pernet ${command}`, args, { argument: '[name]' });
   const name = needName(operands, command);
   const kernel = await ctx.kernel();
   if (command === 'unregister-subsys') kernel.unregister_pernet_subsys(name);
@@ -137,14 +141,18 @@ async function unregister(ctx: Ctx, command: 'unregister-subsys' | 'unregister-d
   return 0;
 }
 
+/** pernet fail: the faults injected into an ops. */
+export const FAIL: CommandSpec = {
+  argument: '[name]',
+  options: [
+    { flags: '--init <net>', description: 'init returns -ERRNO on NET', repeat: true },
+    { flags: '--alloc <net>', description: "ops_init's kzalloc fails on NET", repeat: true },
+    { flags: '--clear', description: 'forget the injected faults first' },
+  ],
+};
+
 async function fail(ctx: Ctx, args: string[]): Promise<number> {
-  const { opts, operands } = await parseOptions(ctx, 'pernet fail', args, (cmd) =>
-    cmd
-      .argument('[name]')
-      .option('--init <net>', 'init returns -ERRNO on NET', collect, [])
-      .option('--alloc <net>', "ops_init's kzalloc fails on NET", collect, [])
-      .option('--clear', 'forget the injected faults first'),
-  );
+  const { opts, operands } = await parseOptions(ctx, 'pernet fail', args, FAIL);
   const name = needName(operands, 'fail');
   const change = { clear: opts.clear === true, init: (opts.init as string[]).map(parseFailInit), alloc: opts.alloc as string[] };
   (await ctx.kernel()).changeFaults(name, change);
@@ -158,7 +166,7 @@ function faults(ops: PernetOps): string {
 }
 
 async function list(ctx: Ctx, args: string[]): Promise<number> {
-  await parseOptionsIfAny(ctx, 'pernet list', args, (cmd) => cmd);
+  await parseOptions(ctx, 'pernet list', args);
   const kernel = await ctx.kernel();
   const { pernet_list, first_device } = kernel.state;
   if (ctx.opts.json) {

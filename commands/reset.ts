@@ -7,14 +7,14 @@ import { Refused } from '../lib/refused.js';
 import { removeState } from '../store/state_file.js';
 import type { Ctx, ObjectModule } from './context.js';
 import { asksHelp } from './help.js';
-import { parseOptionsIfAny } from './options.js';
+import { parseOptions } from './options.js';
 import { confirm, mayAsk } from './prompts.js';
 
 const reset: ObjectModule = {
   writes: (args) => !asksHelp(args),
 
   async run(ctx: Ctx, args: string[]): Promise<number> {
-    const { opts } = await parseOptionsIfAny(ctx, 'reset', args, (cmd) => cmd.option('--force', 'delete without asking'));
+    const { opts } = await parseOptions(ctx, 'reset', args, { options: [{ flags: '--force', description: 'delete without asking' }] });
     if (ctx.inProfile) throw new Refused('a profile cannot reset the kernel');
     const path = ctx.session.path;
     if (mayAsk(ctx) && ctx.opts.force === 0 && opts.force !== true && existsSync(path)) {

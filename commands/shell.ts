@@ -9,7 +9,7 @@ const shell: ObjectModule = {
 
   async run(ctx: Ctx, args: string[]): Promise<number> {
     // Its options first: a usage error is one, wherever the line is.
-    await parseOptions(ctx, 'shell', args, (cmd) => cmd);
+    await parseOptions(ctx, 'shell', args);
     throw new Refused('a shell cannot be opened from a batch, a boot profile or another shell');
   },
 };

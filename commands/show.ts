@@ -8,7 +8,7 @@ import { listsMeasure, renderGen, renderIds, renderLists, renderNet, type GenVie
 import type { Graph } from '../ui/graph.js';
 import { Fatal, HelpShown, printJson, type Ctx, type ObjectModule } from './context.js';
 import { objectHelp, unknownCommand } from './help.js';
-import { parseOptionsIfAny } from './options.js';
+import { parseOptions, type CommandSpec, type OptionSpec } from './options.js';
 import { matches } from './utils.js';
 
 export const SHOW_USAGE =
@@ -57,6 +57,15 @@ async function printFigure(ctx: Ctx, format: Format, text: () => string | Promis
 
 type Sub = 'gen' | 'net' | 'lists' | 'ids' | 'help';
 const SUBS: readonly Sub[] = ['gen', 'net', 'lists', 'ids', 'help'];
+
+const FORMAT_OPTION: OptionSpec = { flags: '--format <format>', description: 'text, dot, mermaid or svg', choices: FORMATS };
+/** What each show command takes: gen and net a selector; all but ids a --format; gen --all. */
+export const SPECS: Readonly<Record<Exclude<Sub, 'help'>, CommandSpec>> = {
+  gen: { argument: '[net]', options: [FORMAT_OPTION, { flags: '--all', description: 'every ptr[] slot, NULL ones included' }] },
+  net: { argument: '[net]', options: [FORMAT_OPTION] },
+  lists: { options: [FORMAT_OPTION] },
+  ids: {},
+};
 
 /** The namespaces a `show gen|net` selector names; undefined (reported) when it names none. */
 function selected(ctx: Ctx, kernel: Machine, selector: string | undefined): Net[] | undefined {
@@ -174,12 +183,7 @@ const show: ObjectModule = {
       ctx.out.err(SHOW_USAGE);
       throw new Fatal();
     }
-    const { opts, operands } = await parseOptionsIfAny(ctx, `show ${sub}`, args.slice(1), (cmd) => {
-      if (sub === 'gen' || sub === 'net') cmd.argument('[net]');
-      if (sub !== 'ids') cmd.addOption(cmd.createOption('--format <format>', 'text, dot, mermaid or svg').choices(FORMATS));
-      if (sub === 'gen') cmd.option('--all', 'every ptr[] slot, NULL ones included');
-      return cmd;
-    });
+    const { opts, operands } = await parseOptions(ctx, `show ${sub}`, args.slice(1), SPECS[sub]);
     // -j prints the JSON document: a format or --all would be ignored, so they are refused.
     for (const option of ['format', 'all'] as const) {
       if (ctx.opts.json && opts[option] !== undefined) {

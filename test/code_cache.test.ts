@@ -138,7 +138,7 @@ describe('the code cache', () => {
     expect(readdirSync(join(dir, 'dist')).sort()).toEqual(FILES);
   });
 
-  test('the build leaves a cache for commander too, the one library bundled apart its run of the common commands loads', () => {
+  test("the build leaves a cache for commander too, the one library bundled apart its run of the common commands loads (a command's --help)", () => {
     const source = readFileSync(join(root, 'dist/commander.cjs'));
     const cache = readFileSync(join(root, 'dist', cacheOf('commander')));
     expect(cache.length).toBeGreaterThan(source.length);
