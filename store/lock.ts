@@ -90,10 +90,10 @@ function inspect(file: string, seen: FirstSeen): { content: string; alive: boole
   if (m !== null && m[1] !== undefined && m[2] !== undefined) {
     return { content, alive: isAlive(Number(m[1]), m[2]) };
   }
-  // A regular file without a valid line (a symlink's was refused). Symlinks never show a partial
-  // line, but a foreign writer of a file might: treat the file as a live owner's while it is young, as abandoned once it is not. Young
-  // means both: modified less than the grace period ago, and first seen by this waiter less than
-  // the grace period ago (an mtime in the future must not make it young forever).
+  // A regular file without a valid line (a symlink's was refused): a foreign writer of a file may
+  // show a partial one. Treat the file as a live owner's while it is young, as abandoned once it
+  // is not. Young means both: modified less than the grace period ago, and first seen by this
+  // waiter less than the grace period ago (an mtime in the future must not make it young forever).
   let mtimeMs: number;
   try {
     mtimeMs = statSync(file).mtimeMs;
@@ -157,11 +157,11 @@ function removeDeadBreak(lockPath: string, seen: FirstSeen): void {
 }
 
 /**
- * Removes the temps that writers killed while holding the lock left beside the state (`resolved`):
- * of the state, its journal, and of the lock and break lock (which an earlier ipsim published
- * from a temp). Called by the holder that took over a dead owner's lock: only a lock holder makes
- * those temps, and one killed while holding the lock leaves that lock behind, so no live writer
- * can own one then, and a temp is never left without a dead lock to say so.
+ * Removes the temps that dead writers left beside the state (`resolved`): of the state, its
+ * journal, and of the lock and break lock (which an earlier ipsim published from a temp). Called
+ * by the holder that took over a dead owner's lock, the one time there can be any: only a lock
+ * holder makes them, and a writer killed with one left behind also left its lock. A live
+ * writer's temp (a pid alive with its start time) is kept.
  */
 function removeDeadTemps(resolved: string, lockPath: string): void {
   const dir = dirname(resolved);
