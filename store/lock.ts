@@ -9,19 +9,20 @@
 // - Liveness is pid + start time (procfs.ts), never the file's age: a live owner keeps its lock
 //   however long it computes, and waiting for it is unbounded; a dead owner's lock (a zombie's
 //   included) is taken over at once, and its new holder removes the temps the dead one left.
-// - Only two kinds of unlink touch the lock path: the owner removing its own lock (it is alive
-//   while doing so, so nobody judges it dead then), and a breaker removing a dead owner's lock.
-//   Breakers are serialised by a second lock, `${state}.lock.break`, so between a breaker's
-//   re-read of the lock and its unlink nothing else can replace the lock. A break lock left by a
+// - Only two changes touch a lock that is there: the owner removing its own lock (it is alive
+//   while doing so, so nobody judges it dead then), and a breaker replacing a dead owner's lock
+//   by its own, with a rename, so that the path is never without a lock in between. Breakers are
+//   serialised by a second lock, `${state}.lock.break`, so between a breaker's re-read of the
+//   lock and its rename nothing else can replace the lock. A break lock left by a
 //   breaker killed once its work was done is removed by the lock's next holder.
 // - Every wait ends: a lock path that is neither a symlink nor a regular file (a FIFO, a
 //   directory) is refused at once, as is a symlink whose target is not a lock line (symlink(2)
 //   never shows a partial one); a regular file without a valid line is abandoned once this waiter
 //   has seen the same content for the grace period, whatever its mtime says.
-import { readdirSync, readlinkSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync, renameSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { errnoCode, fsFailure, StateFileError } from './errors.js';
-import { entryAt, lockPath as lockOf, makeDir, nonce, parseTempName, readRegular, resolveState } from './paths.js';
+import { entryAt, lockPath as lockOf, makeDir, nonce, parseTempName, readRegular, resolveState, tempPath } from './paths.js';
 import { isAlive, selfIdentity } from './procfs.js';
 
 export interface Lock {
@@ -113,32 +114,44 @@ function unlinkIfContent(file: string, content: string): void {
 }
 
 /**
- * Removes the lock at `lockPath` if it still holds `dead` (judged dead by the caller).
- * Returns true when progress was made (the caller should retry at once), false when another
- * live breaker is at work (the caller should wait a little).
+ * Replaces the lock at `lockPath`, if it still holds `dead` (judged dead by the caller), by
+ * `mine`: a symlink made beside it and renamed over it, so that the lock path is never empty
+ * between the dead owner's lock and the new one (a breaker killed in between would otherwise
+ * leave the dead owner's temps with no dead lock to say so). 'taken' when the lock is now `mine`;
+ * 'retry' when progress was made otherwise (a dead breaker's break lock removed, or the lock
+ * changed meanwhile); 'wait' when another live breaker is at work.
  */
-function breakDead(lockPath: string, dead: string, seen: FirstSeen): boolean {
+function breakDead(lockPath: string, dead: string, mine: string, seen: FirstSeen): 'taken' | 'retry' | 'wait' {
   const breakPath = `${lockPath}.break`;
-  const mine = ownLine();
-  if (!publish(breakPath, mine)) {
-    // The break lock is held only for a read and an unlink, synchronously (microseconds), so a
+  const breaker = ownLine();
+  if (!publish(breakPath, breaker)) {
+    // The break lock is held only for a read and a rename, synchronously (microseconds), so a
     // dead owner of it was killed inside that window. Unlinking it then is a check-then-unlink
     // that could, in that rare double coincidence, race with another breaker doing the same;
     // this is accepted.
     const owner = inspect(breakPath, seen);
-    if (owner === undefined) return true;
-    if (owner.alive) return false;
+    if (owner === undefined) return 'retry';
+    if (owner.alive) return 'wait';
     unlinkIfContent(breakPath, owner.content);
-    return true;
+    return 'retry';
   }
   try {
-    // Serialised with every other breaker, and the dead owner cannot release: if the content
-    // is still `dead` here, the file is still the dead owner's when unlinked.
-    unlinkIfContent(lockPath, dead);
+    // Serialised with every other breaker, and the dead owner cannot release: if the content is
+    // still `dead` here, the file is still the dead owner's when replaced.
+    if (readContent(lockPath) !== dead) return 'retry';
+    // Named for its writer: one killed before the rename leaves a temp the next breaker removes.
+    const temp = tempPath(lockPath);
+    try {
+      symlinkSync(mine.slice(0, -1), temp);
+      renameSync(temp, lockPath);
+    } catch (e) {
+      unlinkIfExists(temp);
+      throw fsFailure(e, lockPath, 'create lock');
+    }
+    return 'taken';
   } finally {
-    unlinkIfContent(breakPath, mine);
+    unlinkIfContent(breakPath, breaker);
   }
-  return true;
 }
 
 /**
@@ -225,29 +238,30 @@ export async function acquireLock(path: string): Promise<Lock> {
   makeDir(dirname(lockPath));
   const seen: FirstSeen = new Map();
   let delay = MIN_DELAY_MS;
-  /** A dead owner's lock was removed by this waiter: its temps are this waiter's to remove. */
-  let tookOver = false;
   for (;;) {
     const content = ownLine();
-    if (publish(lockPath, content)) {
+    let outcome: 'free' | 'taken' | 'retry' | 'wait' | undefined = publish(lockPath, content) ? 'free' : undefined;
+    if (outcome === undefined) {
+      const owner = inspect(lockPath, seen);
+      if (owner === undefined) continue; // released between our symlink and our read: retry now
+      if (!owner.alive) outcome = breakDead(lockPath, owner.content, content, seen);
+    }
+    if (outcome === 'free' || outcome === 'taken') {
       const lock = hold(lockPath, content);
       try {
         removeDeadBreak(lockPath, seen);
-        if (tookOver) removeDeadTemps(resolved, lockPath);
+        // A dead owner's lock was taken over: what it left is this holder's to remove.
+        if (outcome === 'taken') removeDeadTemps(resolved, lockPath);
       } catch (err) {
-        // A break lock that cannot be used (not a regular file): the error is the command's, and
-        // the lock just taken goes, or a shell or batch that goes on would hold it for nothing.
+        // A break lock that cannot be used (no lock), or a directory that cannot be read: the
+        // error is the command's, and the lock just taken goes, or a shell or batch that goes on
+        // would hold it for nothing.
         lock.release();
         throw err;
       }
       return lock;
     }
-    const owner = inspect(lockPath, seen);
-    if (owner === undefined) continue; // released between our link and our read: retry now
-    if (!owner.alive && breakDead(lockPath, owner.content, seen)) {
-      tookOver = true;
-      continue;
-    }
+    if (outcome === 'retry') continue;
     // A live owner (or a live breaker): poll with backoff, for as long as it takes.
     await new Promise((resolve) => setTimeout(resolve, delay)); // not node:timers/promises, a module every writer would load
     delay = Math.min(MAX_DELAY_MS, delay * 2);
