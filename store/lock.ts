@@ -14,7 +14,8 @@
 //   by its own, with a rename, so that the path is never without a lock in between. Breakers are
 //   serialised by a second lock, `${state}.lock.break`, so between a breaker's re-read of the
 //   lock and its rename nothing else can replace the lock. A break lock left by a
-//   breaker killed once its work was done is removed by the lock's next holder.
+//   breaker killed once its work was done (its own lock left with it) is removed by the holder
+//   that takes that lock over.
 // - Every wait ends: a lock path that is neither a symlink nor a regular file (a FIFO, a
 //   directory) is refused at once, as is a symlink whose target is not a lock line (symlink(2)
 //   never shows a partial one); a regular file without a valid line is abandoned once this waiter
@@ -69,15 +70,21 @@ function unlinkIfExists(file: string): void {
   }
 }
 
-/** Atomically creates `target` with `content` (a line), as a symlink; false when it already exists. */
-function publish(target: string, content: string): boolean {
+/**
+ * Atomically creates `target` with `content` (a line), as a symlink; false when it already exists.
+ * `makeParent`: a missing directory is made (makeDir, with its errors) and the symlink tried again,
+ * so that the directory is looked at only when it is not there.
+ */
+function publish(target: string, content: string, makeParent = false): boolean {
   try {
     symlinkSync(content.slice(0, -1), target);
     return true;
   } catch (e) {
     if (errnoCode(e) === 'EEXIST') return false;
-    throw fsFailure(e, target, 'create lock');
+    if (!makeParent || (errnoCode(e) !== 'ENOENT' && errnoCode(e) !== 'ENOTDIR')) throw fsFailure(e, target, 'create lock');
   }
+  makeDir(dirname(target));
+  return publish(target, content);
 }
 
 /** When this waiter first saw each unreadable content (monotonic ms): its own clock, not mtime. */
@@ -155,10 +162,11 @@ function breakDead(lockPath: string, dead: string, mine: string, seen: FirstSeen
 }
 
 /**
- * Removes the break lock of a breaker killed after it had removed the dead lock but before it
- * released its break lock: nobody else would ever look at it, since the lock is free from then on.
- * Called by the lock's new holder; the check-then-unlink races only with another breaker removing
- * the same dead file, as in breakDead.
+ * Removes the break lock of a breaker killed before it released it. Such a breaker had replaced
+ * the dead lock by its own, which it left too (or, in a window of microseconds, found the lock
+ * changed): called by the holder that takes a dead lock over, as only a breaker would otherwise
+ * look at the break lock. The check-then-unlink races only with another breaker removing the same
+ * dead file, as in breakDead.
  */
 function removeDeadBreak(lockPath: string, seen: FirstSeen): void {
   const breakPath = `${lockPath}.break`;
@@ -235,12 +243,11 @@ function hold(lockPath: string, content: string): Lock {
 export async function acquireLock(path: string): Promise<Lock> {
   const resolved = resolveState(path);
   const lockPath = lockOf(resolved);
-  makeDir(dirname(lockPath));
   const seen: FirstSeen = new Map();
   let delay = MIN_DELAY_MS;
   for (;;) {
     const content = ownLine();
-    let outcome: 'free' | 'taken' | 'retry' | 'wait' | undefined = publish(lockPath, content) ? 'free' : undefined;
+    let outcome: 'free' | 'taken' | 'retry' | 'wait' | undefined = publish(lockPath, content, true) ? 'free' : undefined;
     if (outcome === undefined) {
       const owner = inspect(lockPath, seen);
       if (owner === undefined) continue; // released between our symlink and our read: retry now
@@ -249,9 +256,12 @@ export async function acquireLock(path: string): Promise<Lock> {
     if (outcome === 'free' || outcome === 'taken') {
       const lock = hold(lockPath, content);
       try {
-        removeDeadBreak(lockPath, seen);
-        // A dead owner's lock was taken over: what it left is this holder's to remove.
-        if (outcome === 'taken') removeDeadTemps(resolved, lockPath);
+        // A dead owner's lock was taken over: what it and any dead breaker left is this holder's
+        // to remove. A free lock had no dead owner, so nothing was left (see removeDeadBreak).
+        if (outcome === 'taken') {
+          removeDeadBreak(lockPath, seen);
+          removeDeadTemps(resolved, lockPath);
+        }
       } catch (err) {
         // A break lock that cannot be used (no lock), or a directory that cannot be read: the
         // error is the command's, and the lock just taken goes, or a shell or batch that goes on

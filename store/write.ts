@@ -29,7 +29,7 @@ import { dirname } from 'node:path';
 import type { NameEvent } from '../lib/run_netns.js';
 import type { KernelState } from '../lib/state.js';
 import { errnoCode, errnoError, fsFailure } from './errors.js';
-import { journalPath, makeDir, openRegular, readRegularWithStat, resolveState, tempPath } from './paths.js';
+import { journalPath, openRegular, readRegularWithStat, resolveState, tempPath } from './paths.js';
 import { encodeSnapshot } from './snapshot.js';
 
 /** Past this size the journal is cut to its newer half: monitors only ever read its end. */
@@ -172,7 +172,7 @@ export function writeState(path: string, state: KernelState, events: readonly Na
   const file = resolveState(path);
   const action = 'write state file';
   const dir = dirname(file);
-  makeDir(dir);
+  // The directory is there: the lock, beside the state, was taken in it.
   const old = existing(file, action);
   const temp = writeTemp(file, bytes, old, action);
   // The old state, kept by a second name until the journal has the events.

@@ -233,27 +233,49 @@ describe('acquireLock', () => {
     lock.release();
   });
 
-  test("a breaker killed after removing the dead lock leaves a break lock: the next holder removes it", async () => {
+  test('a breaker killed after taking a dead lock over leaves its lock and its break lock: the next holder, taking that lock over, removes both', async () => {
     const { dir, state } = freshState();
     const dead = await deadIdentity();
     mkdirSync(dir, { recursive: true });
-    symlinkSync(`${dead.pid} ${dead.startTime} 0123456789abcdef`, `${state}.lock.break`);
+    symlinkSync(`${dead.pid} ${dead.startTime} 0123456789abcdef`, `${state}.lock`);
+    symlinkSync(`${dead.pid} ${dead.startTime} 0123456789abcdf0`, `${state}.lock.break`);
     const lock = await acquireLock(state);
     expect(readdirSync(dir)).toEqual(['state.json.lock']);
     lock.release();
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  test('a break lock that is no lock is refused, and the lock just taken is not left behind', async () => {
+  test('a break lock that is no lock is refused by a breaker, which leaves the dead lock as it was', async () => {
     const { dir, state } = freshState();
+    const dead = await deadIdentity();
     mkdirSync(dir, { recursive: true });
+    const deadLine = `${dead.pid} ${dead.startTime} 0123456789abcdef`;
+    symlinkSync(deadLine, `${state}.lock`);
     symlinkSync('nowhere', `${state}.lock.break`);
     await expect(acquireLock(state)).rejects.toThrow(`cannot use lock "${state}.lock.break": not a lock`);
-    expect(readdirSync(dir)).toEqual(['state.json.lock.break']);
+    expect(readdirSync(dir).sort()).toEqual(['state.json.lock', 'state.json.lock.break']);
     rmSync(`${state}.lock.break`);
     mkdirSync(`${state}.lock.break`);
     await expect(acquireLock(state)).rejects.toThrow(`cannot use lock "${state}.lock.break": Is a directory`);
+    expect(readlinkSync(`${state}.lock`)).toBe(deadLine);
+  });
+
+  test('a free lock is taken without looking at the break lock or the directory', async () => {
+    // Only a breaker looks at the break lock, and only a takeover at the directory's temps.
+    const { dir, state } = freshState();
+    mkdirSync(dir, { recursive: true });
+    mkdirSync(`${state}.lock.break`);
+    const lock = await acquireLock(state);
+    lock.release();
     expect(readdirSync(dir)).toEqual(['state.json.lock.break']);
+  });
+
+  test("the lock's directory is made when it is missing", async () => {
+    const { dir, state } = freshState();
+    const deep = join(dir, 'a', 'b', 'state.json');
+    const lock = await acquireLock(deep);
+    expect(readdirSync(join(dir, 'a', 'b'))).toEqual(['state.json.lock']);
+    lock.release();
   });
 
   test('a lock that is a symlink to no lock line is refused at once (symlink(2) never shows half a line)', async () => {
@@ -264,14 +286,24 @@ describe('acquireLock', () => {
     expect(readdirSync(dir)).toEqual(['state.json.lock']);
   });
 
-  test("a live breaker's break lock is left alone by the holder", async () => {
+  test("a live breaker's break lock is waited for, and left alone", async () => {
     const { dir, state } = freshState();
+    const dead = await deadIdentity();
     mkdirSync(dir, { recursive: true });
+    symlinkSync(`${dead.pid} ${dead.startTime} 0123456789abcdef`, `${state}.lock`);
     const me = selfIdentity();
     symlinkSync(`${me.pid} ${me.startTime} 0123456789abcdef`, `${state}.lock.break`);
-    const lock = await acquireLock(state);
+    let acquired = false;
+    const acquiring = acquireLock(state).then((l) => ((acquired = true), l));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(acquired).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual(['state.json.lock', 'state.json.lock.break']);
+    // The live breaker is done: the dead lock is taken over.
+    rmSync(`${state}.lock.break`);
+    const lock = await acquiring;
+    expect(readlinkSync(`${state}.lock`).startsWith(`${me.pid} ${me.startTime} `)).toBe(true);
     lock.release();
-    expect(readdirSync(dir)).toEqual(['state.json.lock.break']);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   test("a zombie owner's lock is taken over promptly (an exited owner is not alive)", async () => {
