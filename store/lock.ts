@@ -23,7 +23,7 @@
 import { readdirSync, readlinkSync, renameSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { errnoCode, fsFailure, StateFileError } from './errors.js';
-import { entryAt, lockPath as lockOf, makeDir, nonce, parseTempName, readRegular, resolveState, tempPath } from './paths.js';
+import { entryAt, lockPath as lockOf, makeDir, nonce, parseTempName, readRegular, resolveState, tempPath, unlinkQuietly } from './paths.js';
 import { isAlive, selfIdentity } from './procfs.js';
 
 export interface Lock {
@@ -152,7 +152,7 @@ function breakDead(lockPath: string, dead: string, mine: string, seen: FirstSeen
       symlinkSync(mine.slice(0, -1), temp);
       renameSync(temp, lockPath);
     } catch (e) {
-      unlinkIfExists(temp);
+      unlinkQuietly(temp);
       throw fsFailure(e, lockPath, 'create lock');
     }
     return 'taken';
@@ -195,12 +195,7 @@ function removeDeadTemps(resolved: string, lockPath: string): void {
   }
   for (const name of names) {
     const temp = parseTempName(name);
-    if (temp === undefined || !ours.has(temp.of) || isAlive(temp.pid, temp.startTime)) continue;
-    try {
-      unlinkSync(join(dir, name));
-    } catch {
-      // Gone already, or impossible now: the next takeover tries again.
-    }
+    if (temp !== undefined && ours.has(temp.of) && !isAlive(temp.pid, temp.startTime)) unlinkQuietly(join(dir, name));
   }
 }
 

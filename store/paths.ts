@@ -1,6 +1,6 @@
 // Where the state lives (README, "State file"), the files beside it (its lock, its journal, the
 // temporary files of writers), and the file a symlinked state really is.
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { errnoCode, errnoError, fsFailure, StateFileError } from './errors.js';
 import { selfIdentity } from './procfs.js';
@@ -167,4 +167,17 @@ export function parseTempName(name: string): { of: string; pid: number; startTim
   const m = /^\.(.+)\.tmp-(\d+)-(\d+)-[0-9a-f]+$/.exec(name);
   if (m === null) return undefined;
   return { of: m[1]!, pid: Number(m[2]), startTime: m[3]! };
+}
+
+/**
+ * Removes a temp (or a backup name) beside the state: this writer's own after a failure, or a dead
+ * writer's. A failure to remove it is not the command's: the name is unique to its writer, and the
+ * next takeover of a dead lock looks for it again.
+ */
+export function unlinkQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // Already gone, or impossible now.
+  }
 }

@@ -29,7 +29,7 @@ import { dirname } from 'node:path';
 import type { NameEvent } from '../lib/run_netns.js';
 import type { KernelState } from '../lib/state.js';
 import { errnoCode, errnoError, fsFailure } from './errors.js';
-import { journalPath, openRegular, readRegularWithStat, resolveState, tempPath } from './paths.js';
+import { journalPath, openRegular, readRegularWithStat, resolveState, tempPath, unlinkQuietly } from './paths.js';
 import { encodeSnapshot } from './snapshot.js';
 
 /** Past this size the journal is cut to its newer half: monitors only ever read its end. */
@@ -44,14 +44,6 @@ function writeAll(fd: number, data: Buffer): void {
     const n = writeSync(fd, data, done, data.length - done);
     if (n <= 0) throw errnoError('ENOSPC');
     done += n;
-  }
-}
-
-function unlinkQuietly(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch {
-    // Already gone, or impossible now: the name is this writer's, and the next writer removes it.
   }
 }
 

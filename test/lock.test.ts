@@ -189,26 +189,17 @@ describe('acquireLock', () => {
     expect(lockLeftovers(dir)).toEqual([]);
   });
 
-  test("a dead process's lock is taken over promptly", async () => {
+  test.each([
+    ['a symlink', (line: string, lock: string) => symlinkSync(line, lock)],
+    ["an earlier ipsim's regular file", (line: string, lock: string) => writeFileSync(lock, `${line}\n`)],
+  ])("a dead process's lock, %s, is taken over promptly", async (_form, make) => {
     const { dir, state } = freshState();
     const dead = await deadIdentity();
     mkdirSync(dir, { recursive: true });
-    symlinkSync(`${dead.pid} ${dead.startTime} 0123456789abcdef`, `${state}.lock`);
+    make(`${dead.pid} ${dead.startTime} 0123456789abcdef`, `${state}.lock`);
     const t0 = performance.now();
     const lock = await acquireLock(state);
     expect(performance.now() - t0).toBeLessThan(1000);
-    const me = selfIdentity();
-    expect(readlinkSync(`${state}.lock`).startsWith(`${me.pid} ${me.startTime} `)).toBe(true);
-    lock.release();
-    expect(lockLeftovers(dir)).toEqual([]);
-  });
-
-  test("an earlier ipsim's lock, a regular file, is judged the same: a dead owner's is taken over", async () => {
-    const { dir, state } = freshState();
-    const dead = await deadIdentity();
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(`${state}.lock`, `${dead.pid} ${dead.startTime} 0123456789abcdef\n`);
-    const lock = await acquireLock(state);
     const me = selfIdentity();
     expect(readlinkSync(`${state}.lock`).startsWith(`${me.pid} ${me.startTime} `)).toBe(true);
     lock.release();

@@ -1,7 +1,7 @@
 // ipsim's own options (commands/options.ts): a plain command line is read from the command's spec
 // without commander, and must be read exactly as commander reads it; anything else goes to
 // commander, which parses and reports it.
-import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { Command, CommanderError } from 'commander';
 import fc from 'fast-check';
 import { BOOT } from '../commands/boot.js';
@@ -9,7 +9,7 @@ import { Fatal, type Ctx } from '../commands/context.js';
 import { commandOf, parseOptions, parsePlain, type CommandSpec } from '../commands/options.js';
 import { FAIL, REGISTER } from '../commands/pernet.js';
 import { SPECS } from '../commands/show.js';
-import { distFilesLoaded, ipsim, tempDir } from './helpers/cli.js';
+import { distFilesLoaded, ipsim, stateFixture } from './helpers/cli.js';
 
 /** What commander makes of words: the options and operands, or the error it throws. */
 function byCommander(words: readonly string[], spec: CommandSpec): { opts: Record<string, unknown>; operands: string[] } | string {
@@ -131,11 +131,7 @@ describe('parseOptions', () => {
 });
 
 describe('what a run loads', () => {
-  let t: ReturnType<typeof tempDir>;
-  beforeEach(() => {
-    t = tempDir();
-  });
-  afterEach(() => t.cleanup());
+  const t = stateFixture();
 
   test('a registration with plain options does not load commander; its --help and a typo do', () => {
     expect(ipsim(['netns', 'add', 'blue'], { state: t.state }).exit).toBe(0);
