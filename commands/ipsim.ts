@@ -9,8 +9,9 @@ import { USAGE, VERSION } from './usage.js';
 declare global {
   interface ImportMeta {
     /**
-     * Set by build.mjs in a bundle it makes for one object's commands (dist/ipsim.netns.cjs…),
-     * which leaves out the other objects' modules: that object.
+     * Set by build.mjs in a bundle it makes for some commands only, which leaves out the modules of
+     * the others: the object whose commands it runs (dist/ipsim.netns.cjs…), or "usage" for the one
+     * that runs --help and --version alone (dist/ipsim.usage.cjs).
      */
     readonly ipsimObject?: string;
   }
@@ -19,9 +20,15 @@ declare global {
 /** The built-in profiles, beside the package: this file is dist/ipsim.cjs or commands/ipsim.ts. */
 const PROFILES_DIR = join(import.meta.dirname, '..', 'fixtures', 'profiles');
 
-/** Whether a bundle made for `object`'s commands can run this command line: one command of that object. */
+/**
+ * Whether a bundle made for `object`'s commands can run this command line: one command of that
+ * object; for "usage", --help or --version, which print and end before any command runs.
+ */
 function madeFor(object: string, parsed: ParseResult | undefined): boolean {
-  if (!parsed?.ok || parsed.options.version || parsed.options.help || parsed.options.batch !== undefined) return false;
+  if (!parsed?.ok) return false;
+  const usage = parsed.options.version || parsed.options.help;
+  if (object === 'usage') return usage;
+  if (usage || parsed.options.batch !== undefined) return false;
   return parsed.rest.length > 0 && matchObject(parsed.rest[0]!) === object;
 }
 
@@ -32,8 +39,8 @@ function madeFor(object: string, parsed: ParseResult | undefined): boolean {
 export async function cli(whole?: () => void): Promise<void> {
   const argv = process.argv.slice(2);
   const parsed = argv[0] === '__complete' ? undefined : parseGlobalOptions(argv);
-  // bin/ipsim picks an object's bundle from the words alone; any other command line, before
-  // anything is done, runs in the whole CLI.
+  // bin/ipsim picks a bundle made for some commands from the words alone; any other command line,
+  // before anything is done, runs in the whole CLI.
   const object = import.meta.ipsimObject;
   if (object !== undefined && !madeFor(object, parsed)) {
     if (whole === undefined) throw new Error(`the ${object} bundle was run without the whole CLI to hand other commands to`);

@@ -12,7 +12,7 @@ import { cleanEnv, filesRead, tempDir } from './helpers/cli.js';
 const root = resolve('.');
 const cacheOf = (name: string): string => `${name}-${process.arch}-v8-${process.versions.v8}.cache`;
 const CACHE = cacheOf('ipsim');
-/** What the build leaves without any cache: the bundles, the whole CLI's and three objects', and the modules bundled apart. */
+/** What the build leaves without any cache: the bundles (the whole CLI's, three objects', and --help and --version's), and the modules bundled apart. */
 const FILES = [
   'chalk.cjs',
   'cli-table3.cjs',
@@ -23,6 +23,7 @@ const FILES = [
   'ipsim.netns.cjs',
   'ipsim.pernet.cjs',
   'ipsim.show.cjs',
+  'ipsim.usage.cjs',
   'ora.cjs',
   'snapshot_schema.cjs',
   'source_3_10.cjs',
@@ -51,6 +52,8 @@ function run(args: string[], env: Record<string, string> = {}, direct = false): 
 const cacheFile = (name = 'ipsim'): string => join(dir, 'dist', cacheOf(name));
 const bundle = (): string => join(dir, 'dist/ipsim.cjs');
 
+// -V (ip's -Version) runs from the whole CLI and its general cache; --version from the bundle made for
+// --help and --version, with a cache of its own.
 describe('the code cache', () => {
   test('the build leaves a cache for this Node that begins with a copy of the bundle', () => {
     const source = readFileSync(join(root, 'dist/ipsim.cjs'));
@@ -61,7 +64,7 @@ describe('the code cache', () => {
 
   test('a usable cache is read, not written again', () => {
     const before = statSync(cacheFile());
-    expect(run(['--version'])).toEqual({ stdout: 'ipsim 0.1.0\n', stderr: '', exit: 0 });
+    expect(run(['-V'])).toEqual({ stdout: 'ipsim 0.1.0\n', stderr: '', exit: 0 });
     const after = statSync(cacheFile());
     expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
   });
@@ -70,7 +73,7 @@ describe('the code cache', () => {
     const text = readFileSync(bundle(), 'latin1');
     expect(text.split('"0.1.0"')).toHaveLength(2);
     writeFileSync(bundle(), text.replace('"0.1.0"', '"9.9.9"'), 'latin1');
-    expect(run(['--version'])).toEqual({ stdout: 'ipsim 9.9.9\n', stderr: '', exit: 0 });
+    expect(run(['-V'])).toEqual({ stdout: 'ipsim 9.9.9\n', stderr: '', exit: 0 });
     const cache = readFileSync(cacheFile());
     expect(cache.subarray(0, text.length).toString('latin1')).toContain('"9.9.9"');
   });
@@ -78,24 +81,24 @@ describe('the code cache', () => {
   test("a cache V8 rejects (another Node's, say) is replaced by one this Node accepts", () => {
     const source = readFileSync(bundle());
     writeFileSync(cacheFile(), Buffer.concat([source, Buffer.alloc(4096, 0x5a)]));
-    expect(run(['--version'])).toEqual({ stdout: 'ipsim 0.1.0\n', stderr: '', exit: 0 });
+    expect(run(['-V'])).toEqual({ stdout: 'ipsim 0.1.0\n', stderr: '', exit: 0 });
     const rewritten = readFileSync(cacheFile()).subarray(source.length);
     expect(rewritten.equals(Buffer.alloc(4096, 0x5a))).toBe(false);
     const before = statSync(cacheFile());
-    expect(run(['--version']).exit).toBe(0);
+    expect(run(['-V']).exit).toBe(0);
     expect(statSync(cacheFile()).ino).toBe(before.ino);
   });
 
   test('without a cache the first run writes one', () => {
     rmSync(cacheFile());
-    expect(run(['--version']).exit).toBe(0);
+    expect(run(['-V']).exit).toBe(0);
     expect(readdirSync(join(dir, 'dist')).sort()).toEqual([...FILES, CACHE, cacheOf('commander')].sort());
   });
 
   test('a cache that cannot be written: ipsim runs without one', () => {
     rmSync(cacheFile());
     mkdirSync(cacheFile());
-    expect(run(['--version'])).toEqual({ stdout: 'ipsim 0.1.0\n', stderr: '', exit: 0 });
+    expect(run(['-V'])).toEqual({ stdout: 'ipsim 0.1.0\n', stderr: '', exit: 0 });
     expect(statSync(cacheFile()).isDirectory()).toBe(true);
     expect(readdirSync(join(dir, 'dist')).sort()).toEqual([...FILES, CACHE, cacheOf('commander')].sort());
   });
@@ -110,7 +113,7 @@ describe('the code cache', () => {
     if (asUser) chmodSync(dir, 0o755);
     else chmodSync(join(dir, 'dist'), 0o555);
     const runOnce = (): ReturnType<typeof spawnSync> =>
-      spawnSync(process.execPath, [join(dir, 'bin/ipsim'), '--version'], {
+      spawnSync(process.execPath, [join(dir, 'bin/ipsim'), '-V'], {
         env: cleanEnv({ XDG_CACHE_HOME: userCache }),
         encoding: 'utf8',
         ...(asUser ? { uid: 65534, gid: 65534 } : {}),
@@ -157,7 +160,7 @@ describe('the code cache', () => {
 
   test("a library's cache is written at the first run that loads it", () => {
     rmSync(cacheFile('commander'));
-    expect(run(['--version']).exit).toBe(0);
+    expect(run(['-V']).exit).toBe(0);
     expect(existsSync(cacheFile('commander'))).toBe(false);
     expect(run(['pernet', 'list', '--help'], { IPSIM_STATE: join(dir, 'state.json') }).exit).toBe(0);
     const cache = readFileSync(cacheFile('commander'));
@@ -165,12 +168,12 @@ describe('the code cache', () => {
   });
 
   test('bin/ipsim runs as an executable, not only through node', () => {
-    expect(run(['--version'], {}, true)).toEqual({ stdout: 'ipsim 0.1.0\n', stderr: '', exit: 0 });
+    expect(run(['-V'], {}, true)).toEqual({ stdout: 'ipsim 0.1.0\n', stderr: '', exit: 0 });
   });
 
   test('without a build: one line on stderr, exit 1', () => {
     rmSync(join(dir, 'dist'), { recursive: true });
-    const r = run(['--version']);
+    const r = run(['-V']);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(`ipsim: cannot read ${join(dir, 'dist/ipsim.cjs')}: ENOENT; run "npm run build"\n`);
     expect(r.exit).toBe(1);
@@ -199,8 +202,8 @@ describe("the common commands' own caches", () => {
   test('the build makes one for each command bin/ipsim gives one, each beginning with a copy of the bundle that command runs from', () => {
     expect(ownCaches()).toContain('ipsim.netns-list');
     for (const name of ownCaches()) {
-      // ipsim.OBJECT-COMMAND is made from the object's bundle; --version, --help and __complete's from the whole CLI's.
-      const object = /^ipsim\.(netns|pernet|show)-/.exec(name)?.[1];
+      // ipsim.OBJECT-COMMAND is made from the object's bundle, --version's and --help's from theirs, __complete's from the whole CLI's.
+      const object = /^ipsim\.(netns|pernet|show)-/.exec(name)?.[1] ?? (['ipsim.version', 'ipsim.help'].includes(name) ? 'usage' : undefined);
       const from = object === undefined ? 'ipsim' : `ipsim.${object}`;
       const source = readFileSync(join(root, 'dist', `${from}.cjs`));
       const cache = readFileSync(join(root, 'dist', cacheOf(name)));
@@ -212,7 +215,10 @@ describe("the common commands' own caches", () => {
     expect(plan(['--state', 'state.json', 'netns', 'list'])).toEqual({ bundle: 'ipsim.netns', caches: ['ipsim.netns-list'] });
     expect(plan(['pernet', 'register-subsys', 'x'])).toEqual({ bundle: 'ipsim.pernet', caches: ['ipsim.pernet-register-subsys'] });
     expect(plan(['show', 'gen'])).toEqual({ bundle: 'ipsim.show', caches: ['ipsim.show-gen'] });
-    expect(plan(['--version'])).toEqual({ bundle: 'ipsim', caches: ['ipsim.version', 'ipsim'] });
+    expect(plan(['--version'])).toEqual({ bundle: 'ipsim.usage', caches: ['ipsim.version'] });
+    expect(plan(['--help'])).toEqual({ bundle: 'ipsim.usage', caches: ['ipsim.help'] });
+    expect(plan(['__complete', 'netns', 'delete', ''])).toEqual({ bundle: 'ipsim', caches: ['ipsim.complete', 'ipsim'] });
+    expect(plan(['-V'])).toEqual({ bundle: 'ipsim', caches: ['ipsim'] });
     expect(plan(['netns', 'identify'])).toEqual({ bundle: 'ipsim', caches: ['ipsim'] });
     expect(plan(['-batch', 'lines'])).toEqual({ bundle: 'ipsim', caches: ['ipsim'] });
   });
@@ -244,8 +250,9 @@ describe("the common commands' own caches", () => {
 
   test("without its own cache, a command of the whole CLI's runs from the general one, and makes no cache of its own", () => {
     // It looks for its own first.
-    expect(cachesRead(['--version'])).toEqual([own(['--version']), CACHE]);
-    expect(existsSync(join(dir, 'dist', own(['--version'])))).toBe(false);
+    const complete = ['__complete', 'netns', 'delete', ''];
+    expect(cachesRead(complete)).toEqual([own(complete), CACHE]);
+    expect(existsSync(join(dir, 'dist', own(complete)))).toBe(false);
   });
 
   test('an own cache that is not usable is made again, and the general one is left as it was', () => {
@@ -304,6 +311,20 @@ describe("the bundles made for one object's commands", () => {
     expect(bundlesRead(['pernet', 'list'], env)).toEqual(['ipsim.pernet.cjs']);
     expect(bundlesRead(['show', 'gen'], env)).toEqual(['ipsim.show.cjs']);
     expect(bundlesRead(['netns', 'identify', String(process.pid)], env)).toEqual(['ipsim.cjs']);
+  });
+
+  test('--help and --version run from a bundle with no command in it, a tenth of the whole CLI, and print what it prints', () => {
+    const text = readFileSync(join(root, 'dist/ipsim.usage.cjs'), 'latin1');
+    expect(text.includes('"commands/main.ts is not in dist/ipsim.usage.cjs"')).toBe(true);
+    expect(text.length).toBeLessThan(readFileSync(join(root, 'dist/ipsim.cjs'), 'latin1').length / 10);
+    for (const flag of ['--version', '--help']) {
+      // After an option, the same flag is the whole CLI's.
+      const same = ['--state', join(dir, 'state.json'), flag];
+      expect(bundlesRead([flag])).toEqual(['ipsim.usage.cjs']);
+      expect(bundlesRead(same)).toEqual(['ipsim.cjs']);
+      expect(run([flag])).toEqual(run(same));
+      expect(run([flag]).stdout).toMatch(flag === '--version' ? /^ipsim \d/ : /^Usage: ipsim /);
+    }
   });
 
   test("a command line whose words look like an object's common command, but is not one, runs in the whole CLI, as it does there", () => {

@@ -15,7 +15,7 @@ const ORA = 'isSpinning';
 
 describe('start-up of non-interactive commands', () => {
   test('inquirer and ora are files of their own in dist/, not in the bundles every start reads', () => {
-    for (const file of ['ipsim.cjs', 'ipsim.netns.cjs', 'ipsim.pernet.cjs', 'ipsim.show.cjs']) {
+    for (const file of ['ipsim.cjs', 'ipsim.netns.cjs', 'ipsim.pernet.cjs', 'ipsim.show.cjs', 'ipsim.usage.cjs']) {
       const bundle = readFileSync(`dist/${file}`, 'latin1');
       expect([file, bundle.includes(INQUIRER), bundle.includes(ORA)]).toEqual([file, false, false]);
     }
