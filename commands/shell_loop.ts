@@ -2,14 +2,15 @@
 // line is a command of its own (lock, load, write, unlock), so other ipsim processes and `exec`
 // children run while the shell waits. main() loads this only for `shell`: readline and the history
 // file cost nothing to any other command.
-import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { isatty } from 'node:tty';
 import { constants } from 'node:os';
-import { errnoCode } from '../store/errors.js';
-import { historyPath, makeDir, statePath, tempPath } from '../store/paths.js';
+import { errnoCode, fsFailure } from '../store/errors.js';
+import { historyPath, makeDir, statePath } from '../store/paths.js';
 import { StateFileError } from '../store/state_file.js';
+import { replaceFile } from '../store/write.js';
 import { BrokenPipe, type Output } from '../ui/output.js';
 import { BatchParser, type BatchItem } from './batch.js';
 import { LineStream, type LineSink } from './batch_input.js';
@@ -94,7 +95,7 @@ class History {
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') this.fail(err);
+      if (errnoCode(err) !== 'ENOENT') this.fail(err, 'read history');
       return;
     }
     const lines = text.split('\n').filter((line) => line !== '');
@@ -113,23 +114,22 @@ class History {
       makeDir(dirname(this.path));
       appendFileSync(this.path, `${line}\n`, { mode: 0o600 });
     } catch (err) {
-      this.fail(err);
+      this.fail(err, 'write history');
     }
   }
 
+  /** The file cut back to `lines`, as the state is written: all of it or, on failure, the old file and no temp. */
   private write(lines: string[]): void {
-    const temp = tempPath(this.path);
     try {
-      writeFileSync(temp, lines.map((line) => `${line}\n`).join(''), { mode: 0o600 });
-      renameSync(temp, this.path);
+      replaceFile(this.path, Buffer.from(lines.map((line) => `${line}\n`).join('')), undefined, 'write history');
     } catch (err) {
-      this.fail(err);
+      this.fail(err, 'write history');
     }
   }
 
-  /** One line, once: the shell goes on without a history file. */
-  private fail(err: unknown): void {
-    if (!this.broken) this.out.err(`ipsim: history not kept in ${this.path}: ${(err as Error).message}\n`);
+  /** One line, once, in the store's words: the shell goes on without a history file. */
+  private fail(err: unknown, action: string): void {
+    if (!this.broken) this.out.err(`${fsFailure(err, this.path, action).message}; the shell goes on without a history\n`);
     this.broken = true;
   }
 }

@@ -93,7 +93,7 @@ function writeTemp(file: string, data: Buffer, old: Stats | undefined, action: s
 }
 
 /** Replaces `file` with `data` atomically: temp, fsync, rename, fsync of the directory. */
-function replaceFile(file: string, data: Buffer, old: Stats | undefined, action: string): void {
+export function replaceFile(file: string, data: Buffer, old: Stats | undefined, action: string): void {
   const temp = writeTemp(file, data, old, action);
   try {
     renameSync(temp, file);

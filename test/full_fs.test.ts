@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { HISTORY_MAX } from '../commands/shell_loop.js';
 import { IPSIM, cleanEnv, tempDir } from './helpers/cli.js';
 
 const PAGE = 4096;
@@ -124,6 +125,34 @@ describe('a full filesystem', () => {
     expect([out('list.err'), out('list.exit')]).toEqual(['', '0\n']);
     expect(out('after.json')).toBe(out('before.json'));
     expect(out('ls')).toBe('state.json\nstate.json.events\n');
+  });
+});
+
+describe('a full filesystem under the shell', () => {
+  // The shell's history is cut back when a shell starts and finds it past twice what it keeps.
+  const hasScript = spawnSync('script', ['--version']).status === 0;
+  const withScript = hasScript ? withTmpfs : test.skip;
+  if (!hasScript) console.log('skipped: the history test needs script(1) for a terminal');
+
+  withScript('cutting the history back runs out of space: one line, the shell goes on, the old history intact, no temp left', () => {
+    const history = Array.from({ length: 2 * HISTORY_MAX + 1 }, (_, i) => `netns add n${i}\n`).join('');
+    // Two pages free: the cut-back file (about 16 KiB) is written in part, then the write fails.
+    inTmpfs(`
+      printf '%s' "${history}" >"$M/state.json.history"
+      fill 2
+      (sleep 1; printf 'quit\\n') | script -qec '"${process.execPath}" "${IPSIM}" shell' /dev/null >"$O/screen"
+      cp "$M/state.json.history" "$O/after.history"
+      ls -A "$M" >"$O/ls"
+    `);
+    expect(out('after.history')).toBe(history);
+    expect(out('ls')).toBe('fill\nstate.json.history\n');
+    // One line, in the store's words, and then the prompt: the shell went on, and quit ended it with 0
+    // (script -e passes the status on, and the script stops at any other).
+    const screen = out('screen').replace(/\x1b\[[0-9;]*[A-Za-z]|\r/g, '').split('\n');
+    expect(screen.filter((line) => line.includes('history'))).toEqual([
+      `Error: cannot write history "${t.dir}/mnt/state.json.history": No space left on device; the shell goes on without a history`,
+    ]);
+    expect(screen.some((line) => line.startsWith('ipsim> '))).toBe(true);
   });
 });
 
