@@ -2,7 +2,8 @@
 // the libraries only some commands use in files of their own, and the V8 code caches bin/ipsim runs
 // them with (README, "Speed"). One CommonJS file because Node's ESM loader alone costs a fifth of an
 // empty start, and resolving split chunks more; lazily imported modules stay lazy inside the
-// bundle: their code runs, and is compiled, only when a command needs it.
+// bundle: their code runs, and is compiled, only when a command needs it. The bundles made for
+// one object's commands (OBJECTS) hold only what those run, every module at their top level.
 import { build } from 'esbuild';
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -111,27 +112,34 @@ const { ownCache, ownCaches, plan } = createRequire(import.meta.url)('./bin/ipsi
 
 /**
  * The objects whose common commands bin/ipsim runs from a bundle of their own (its plan() of the
- * runs in OWN_CACHES), dist/ipsim.OBJECT.cjs: the whole CLI without the modules only other commands load. A start
- * without a usable code cache parses a fifth less (about 2 ms less for `netns list`), and one
- * with a cache deserializes less. Left out: the dispatcher's other objects, the interactive shell
- * and the completion call-back. Boot and pernet stay in each: a command on a missing state boots
- * it from the built-in seed profile, whose lines are pernet commands (a test boots from each
- * bundle). "usage", the bundle of --help and --version, leaves out every command (main.ts and all
- * it loads): a tenth of the whole CLI, with a cache a sixth the size.
- * A bundle that reached a module it left out would be a bug, and says so (exit 70).
- * commands/ipsim.ts hands any command line that is not one of its bundle's to the whole CLI,
- * dist/ipsim.cjs (bin/ipsim gives it the way), before it does anything.
+ * runs in OWN_CACHES), dist/ipsim.OBJECT.cjs: only what that object's commands run, every module
+ * of it at the bundle's top level (see eagerImports). Left out: the dispatcher's other objects,
+ * the interactive shell, the completion call-back, and the seed boot of a missing state (boot,
+ * and pernet, whose commands its profile runs). A command that finds no state hands itself to the
+ * whole CLI, which boots it: the left-out boot's stand-in throws an error marked HAND_OVER
+ * (commands/context.ts), raised before anything is printed or written. "usage", the bundle of
+ * --help and --version, leaves out every command (main.ts and all it loads): a tenth of the whole
+ * CLI, with a cache a sixth the size. Any other left-out module, if a bug ever reached one, says
+ * which (exit 70). commands/ipsim.ts hands any command line that is not one of its bundle's to
+ * the whole CLI, dist/ipsim.cjs (bin/ipsim gives it the way), before it does anything.
  */
 const OBJECTS = [...new Set([...OWN_CACHES.values()].map((args) => plan(args).bundle))].filter((name) => name !== 'ipsim').map((name) => name.slice('ipsim.'.length));
 const OBJECT_MODULES = ['netns', 'pernet', 'show', 'reset', 'shell', 'completion'];
-const IN_EVERY_OBJECT = ['pernet'];
 const NEVER_IN_OBJECTS = ['shell_loop', 'complete'];
+/** Left out of every object's bundle, and handed to the whole CLI when a command needs it. */
+const HANDED_OVER = ['boot'];
+
+/** The modules of commands/ that `object`'s bundle leaves out, by path. */
+function leftOut(object) {
+  const names = object === 'usage' ? ['main', ...NEVER_IN_OBJECTS] : [...OBJECT_MODULES.filter((name) => name !== object), ...NEVER_IN_OBJECTS, ...HANDED_OVER];
+  const absent = new Set(names.map((name) => join(root, 'commands', `${name}.ts`)));
+  for (const path of absent) if (!existsSync(path)) throw new Error(`build.mjs leaves out ${path}, which does not exist`);
+  return absent;
+}
 
 function objectOnly(object) {
-  const file = (name) => join(root, 'commands', `${name}.ts`);
-  const left = object === 'usage' ? ['main'] : OBJECT_MODULES.filter((name) => name !== object && !IN_EVERY_OBJECT.includes(name));
-  const absent = new Set([...left, ...NEVER_IN_OBJECTS].map(file));
-  for (const path of absent) if (!existsSync(path)) throw new Error(`build.mjs leaves out ${path}, which does not exist`);
+  const absent = leftOut(object);
+  const handedOver = new Set(HANDED_OVER.map((name) => join(root, 'commands', `${name}.ts`)));
   return {
     name: 'object-only',
     setup(b) {
@@ -140,10 +148,43 @@ function objectOnly(object) {
         const target = join(dirname(args.importer), args.path.replace(/\.js$/, '.ts'));
         return absent.has(target) ? { path: target, namespace: 'absent' } : undefined;
       });
-      b.onLoad({ filter: /.*/, namespace: 'absent' }, (args) => ({
-        contents: `throw new Error(${JSON.stringify(`${relative(root, args.path)} is not in dist/ipsim.${object}.cjs`)});`,
-        loader: 'js',
-      }));
+      b.onLoad({ filter: /.*/, namespace: 'absent' }, (args) => {
+        const error = `new Error(${JSON.stringify(`${relative(root, args.path)} is not in dist/ipsim.${object}.cjs`)})`;
+        // commands/context.ts's HAND_OVER: the whole CLI is to run the command.
+        const thrown = handedOver.has(args.path) ? `Object.assign(${error}, { ipsimHandOver: true })` : error;
+        return { contents: `throw ${thrown};`, loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
+ * In an object's bundle, each import() of one of its own modules becomes a static import. esbuild
+ * puts a module that is only ever imported statically at the bundle's top level, but one that an
+ * import() loads (and every module that one imports) in a function its first import calls, whose
+ * code V8 parses a second time when it compiles that function: without a code cache, `netns list`
+ * and `netns add` took 3 ms longer (100 alternating pairs each way). With the boot and the other
+ * objects left out, what is left is what the object's commands run, so running every module's top
+ * level at the start costs little; with them in, it cost more than it saved. The left-out modules'
+ * stand-ins and the files bundled apart (SEPARATE) stay behind their import().
+ */
+function eagerImports(object) {
+  const absent = leftOut(object);
+  return {
+    name: 'eager-imports',
+    setup(b) {
+      b.onLoad({ filter: /\.ts$/ }, (args) => {
+        if (args.path.includes('/node_modules/')) return undefined;
+        const source = readFileSync(args.path, 'utf8');
+        const statics = [];
+        // A type's `typeof import(...)` is no import.
+        const contents = source.replace(/(?<!typeof )\bimport\('(\.{1,2}\/[^']+)\.js'\)/g, (call, path) => {
+          if (SEPARATE.has(`${path}.js`) || absent.has(join(dirname(args.path), `${path}.ts`))) return call;
+          statics.push(`import * as __eager${statics.length} from '${path}.js';`);
+          return `Promise.resolve(__eager${statics.length - 1})`;
+        });
+        return statics.length === 0 ? undefined : { contents: `${statics.join('')}${contents}`, loader: 'ts' };
+      });
     },
   };
 }
@@ -191,7 +232,7 @@ for (const object of [undefined, ...OBJECTS]) {
     ...common,
     entryPoints: [join(root, 'commands/ipsim.ts')],
     outfile: object === undefined ? bundle : join(dist, `ipsim.${object}.cjs`),
-    plugins: object === undefined ? [separate] : [separate, objectOnly(object)],
+    plugins: object === undefined ? [separate] : [separate, objectOnly(object), eagerImports(object)],
     // The built-in profiles are found beside the package: in the bundle, from the wrapper's __dirname.
     define: { 'import.meta.dirname': '__dirname', 'import.meta.ipsimObject': object === undefined ? 'undefined' : JSON.stringify(object) },
   });

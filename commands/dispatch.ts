@@ -7,6 +7,7 @@ import { Refused } from '../lib/refused.js';
 import { formatTrace, traceDocument } from '../lib/trace.js';
 import { jsonDocument } from '../ui/json_writer.js';
 import { Fatal, HelpShown, type Ctx, type ObjectModule } from './context.js';
+import { handsOver } from './hand_over.js';
 import { matchObject, type GlobalOptions } from './ip_options.js';
 import { IP_USAGE } from './usage.js';
 
@@ -63,9 +64,12 @@ export async function runLine(ctx: Ctx, argv: string[], printTrace: boolean, atE
   }
   const tracing = ctx.tracer.enabled;
   const withSource = ctx.tracer.source;
+  // The whole CLI is to run the command (commands/hand_over.ts): nothing more is done or printed.
+  let handingOver = false;
   try {
     return await module.run(ctx, argv.slice(1));
   } catch (err) {
+    handingOver = handsOver(err);
     if (err instanceof HelpShown) return 0;
     if (err instanceof Refused) {
       ctx.out.err(`Error: ${err.message}\n`);
@@ -78,15 +82,17 @@ export async function runLine(ctx: Ctx, argv: string[], printTrace: boolean, atE
     throw err;
   } finally {
     // Also when the command ends the process (a fatal error, an exec'd CMD killed by a signal).
-    const kernel = ctx.loadedKernel();
-    if (kernel) {
-      kernel.drainNetnsWq();
-      kernel.endCommand();
+    if (!handingOver) {
+      const kernel = ctx.loadedKernel();
+      if (kernel) {
+        kernel.drainNetnsWq();
+        kernel.endCommand();
+      }
+      if (atEnd) await atEnd();
+      if (printTrace && ctx.tracer.enabled) await printCommandTrace(ctx);
+      ctx.tracer.enabled = tracing;
+      ctx.tracer.source = withSource;
     }
-    if (atEnd) await atEnd();
-    if (printTrace && ctx.tracer.enabled) await printCommandTrace(ctx);
-    ctx.tracer.enabled = tracing;
-    ctx.tracer.source = withSource;
   }
 }
 

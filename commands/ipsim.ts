@@ -2,7 +2,8 @@
 // command needs is imported when that command runs, so --version and --help stay cheap.
 // bin/ipsim runs this file's bundle, dist/ipsim.cjs (build.mjs; README "Speed").
 import { join } from 'node:path';
-import { BrokenPipe, colorEnabled, createOutput, fdSink, interactivity, isTerminal } from '../ui/output.js';
+import { BrokenPipe, colorEnabled, createOutput, fdSink, interactivity, isTerminal, type Sink } from '../ui/output.js';
+import { handsOver } from './hand_over.js';
 import { matchObject, parseGlobalOptions, type ParseResult } from './ip_options.js';
 import { USAGE, VERSION } from './usage.js';
 
@@ -62,7 +63,18 @@ export async function cli(whole?: () => void): Promise<void> {
     stderrIsTTY: term.stdoutIsTTY && isTerminal(2),
     columns: term.stdoutIsTTY ? process.stdout.columns : undefined,
   };
-  const out = createOutput(fdSink(1), fdSink(2), {
+  // Whether anything was printed: a command this bundle hands to the whole CLI must have printed nothing.
+  let printed = false;
+  const sink = (fd: number): Sink => {
+    const to = fdSink(fd);
+    return {
+      write(text: string): void {
+        printed = true;
+        to.write(text);
+      },
+    };
+  };
+  const out = createOutput(sink(1), sink(2), {
     color: colorEnabled(parsed.options.color, term),
     terminal: term.stdoutIsTTY,
     ...interactivity(attached),
@@ -81,6 +93,8 @@ export async function cli(whole?: () => void): Promise<void> {
     }
   } catch (err) {
     if (err instanceof BrokenPipe) process.exit(141); // as main() does: the reader went away.
+    // A missing state to boot, which this bundle leaves out (commands/hand_over.ts).
+    if (whole !== undefined && handsOver(err) && !printed) return whole();
     try {
       out.err(`ipsim: internal error: ${(err as Error).message}\n`);
     } catch {
