@@ -125,21 +125,32 @@ const { ownCache, ownCaches, plan } = createRequire(import.meta.url)('./bin/ipsi
  */
 const OBJECTS = [...new Set([...OWN_CACHES.values()].map((args) => plan(args).bundle))].filter((name) => name !== 'ipsim').map((name) => name.slice('ipsim.'.length));
 const OBJECT_MODULES = ['netns', 'pernet', 'show', 'reset', 'shell', 'completion'];
-const NEVER_IN_OBJECTS = ['shell_loop', 'complete'];
-/** Left out of every object's bundle, and handed to the whole CLI when a command needs it. */
-const HANDED_OVER = ['boot'];
+/** Left out of every object's bundle: what only -batch, the shell and the completion call-back run. */
+const NEVER_IN_OBJECTS = ['commands/shell_loop', 'commands/complete', 'commands/batch', 'commands/batch_input', 'ui/svg'];
+/**
+ * Left out of an object's bundle, and handed to the whole CLI when a command needs one: the seed
+ * boot of a missing state in each, and what an object's rarer commands load (`netns monitor`;
+ * show's dot, Mermaid and SVG, and the spinner of the last).
+ */
+const HANDED_OVER = {
+  netns: ['commands/boot', 'commands/netns_monitor'],
+  pernet: ['commands/boot'],
+  show: ['commands/boot', 'ui/diagrams', 'ui/graph', 'ui/spinner'],
+};
 
-/** The modules of commands/ that `object`'s bundle leaves out, by path. */
+/** The modules `object`'s bundle leaves out, by path, each mapped to whether it is handed over. */
 function leftOut(object) {
-  const names = object === 'usage' ? ['main', ...NEVER_IN_OBJECTS] : [...OBJECT_MODULES.filter((name) => name !== object), ...NEVER_IN_OBJECTS, ...HANDED_OVER];
-  const absent = new Set(names.map((name) => join(root, 'commands', `${name}.ts`)));
-  for (const path of absent) if (!existsSync(path)) throw new Error(`build.mjs leaves out ${path}, which does not exist`);
+  const names =
+    object === 'usage'
+      ? ['commands/main', ...NEVER_IN_OBJECTS]
+      : [...OBJECT_MODULES.filter((name) => name !== object).map((name) => `commands/${name}`), ...NEVER_IN_OBJECTS];
+  const absent = new Map([...names.map((name) => [name, false]), ...(HANDED_OVER[object] ?? []).map((name) => [name, true])].map(([name, handed]) => [join(root, `${name}.ts`), handed]));
+  for (const path of absent.keys()) if (!existsSync(path)) throw new Error(`build.mjs leaves out ${path}, which does not exist`);
   return absent;
 }
 
 function objectOnly(object) {
   const absent = leftOut(object);
-  const handedOver = new Set(HANDED_OVER.map((name) => join(root, 'commands', `${name}.ts`)));
   return {
     name: 'object-only',
     setup(b) {
@@ -150,8 +161,8 @@ function objectOnly(object) {
       });
       b.onLoad({ filter: /.*/, namespace: 'absent' }, (args) => {
         const error = `new Error(${JSON.stringify(`${relative(root, args.path)} is not in dist/ipsim.${object}.cjs`)})`;
-        // commands/context.ts's HAND_OVER: the whole CLI is to run the command.
-        const thrown = handedOver.has(args.path) ? `Object.assign(${error}, { ipsimHandOver: true })` : error;
+        // commands/hand_over.ts: the whole CLI is to run the command.
+        const thrown = absent.get(args.path) ? `Object.assign(${error}, { ipsimHandOver: true })` : error;
         return { contents: `throw ${thrown};`, loader: 'js' };
       });
     },

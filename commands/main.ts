@@ -5,8 +5,9 @@ import { strerrorOfCode } from '../lib/errno.js';
 import { statePath } from '../store/paths.js';
 import { StateFileError } from '../store/state_file.js';
 import { BrokenPipe, type Output } from '../ui/output.js';
-import { MORE, type BatchItem, type BatchParser } from './batch.js';
-import { openBatchInput, type BatchInput } from './batch_input.js';
+// The batch's modules load only for -batch: the bundles made for one object's commands leave them out.
+import type { BatchItem, BatchParser } from './batch.js';
+import type { BatchInput } from './batch_input.js';
 import { Fatal, type LineDispatcher } from './context.js';
 import { lineWrites, runLine } from './dispatch.js';
 import { matchObject, parseGlobalOptions, TRACE_SOURCE, type GlobalOptions } from './ip_options.js';
@@ -32,6 +33,7 @@ const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
  */
 async function runBatch(runner: CommandRunner, opts: GlobalOptions, out: Output, name: string, input: Exclude<BatchInput, { kind: 'error' }>): Promise<number> {
   const { parser } = input;
+  const MORE: typeof import('./batch.js').MORE = (await import('./batch.js')).MORE;
   const signals = deferSignals();
   let status = 0;
   // A long batch file at a terminal: a spinner after a moment, and a pause now and then to draw it.
@@ -162,7 +164,7 @@ async function invocation(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
     const shell = parsed.ok && object === 'shell' && opts.batch === undefined && parsed.rest.slice(1).every((word) => word === '--trace' || word === TRACE_SOURCE);
     const useEnv = object === 'netns' || shell || (parsed.ok && opts.batch !== undefined);
     // ip opens the batch file after -n has switched; it is looked at first to know what it may write.
-    const input = parsed.ok && opts.batch !== undefined ? openBatchInput(opts.batch) : undefined;
+    const input = parsed.ok && opts.batch !== undefined ? (await import('./batch_input.js')).openBatchInput(opts.batch) : undefined;
     if (!ignoresNetns) {
       // The file's lines are one command; a stream's first command only publishes -n's reference.
       let write = false;
