@@ -113,11 +113,12 @@ const { ownCache, ownCaches, plan } = createRequire(import.meta.url)('./bin/ipsi
 /**
  * The objects whose common commands bin/ipsim runs from a bundle of their own (its plan() of the
  * runs in OWN_CACHES), dist/ipsim.OBJECT.cjs: only what that object's commands run, every module
- * of it at the bundle's top level (see eagerImports). Left out: the dispatcher's other objects,
- * the interactive shell, the completion call-back, and the seed boot of a missing state (boot,
- * and pernet, whose commands its profile runs). A command that finds no state hands itself to the
- * whole CLI, which boots it: the left-out boot's stand-in throws an error marked HAND_OVER
- * (commands/context.ts), raised before anything is printed or written. "usage", the bundle of
+ * of it at the bundle's top level (see eagerImports). Left out: the dispatcher's other objects
+ * (pernet's commands too, which the seed profile runs), the interactive shell, the completion
+ * call-back and -batch's modules (NEVER_IN_OBJECTS), and what only rarer commands load
+ * (HANDED_OVER: the seed boot of a missing state, `netns monitor`, show's formats). A command that
+ * needs one of those hands itself to the whole CLI: the left-out module's stand-in throws an error
+ * marked for that (commands/hand_over.ts), before anything is printed or written. "usage", the bundle of
  * --help and --version, leaves out every command (main.ts and all it loads): a tenth of the whole
  * CLI, with a cache a sixth the size. Any other left-out module, if a bug ever reached one, says
  * which (exit 70). commands/ipsim.ts hands any command line that is not one of its bundle's to
