@@ -150,8 +150,8 @@ function leftOut(object) {
   return absent;
 }
 
-function objectOnly(object) {
-  const absent = leftOut(object);
+/** Puts a stand-in for each of `absent` (leftOut) where an import() would load it. */
+function objectOnly(object, absent) {
   return {
     name: 'object-only',
     setup(b) {
@@ -180,8 +180,7 @@ function objectOnly(object) {
  * level at the start costs little; with them in, it cost more than it saved. The left-out modules'
  * stand-ins and the files bundled apart (SEPARATE) stay behind their import().
  */
-function eagerImports(object) {
-  const absent = leftOut(object);
+function eagerImports(absent) {
   return {
     name: 'eager-imports',
     setup(b) {
@@ -240,11 +239,12 @@ for (const [pkg, { name, reads, lazy, entry }] of SEPARATE) {
   });
 }
 for (const object of [undefined, ...OBJECTS]) {
+  const absent = object === undefined ? undefined : leftOut(object);
   await build({
     ...common,
     entryPoints: [join(root, 'commands/ipsim.ts')],
     outfile: object === undefined ? bundle : join(dist, `ipsim.${object}.cjs`),
-    plugins: object === undefined ? [separate] : [separate, objectOnly(object), eagerImports(object)],
+    plugins: absent === undefined ? [separate] : [separate, objectOnly(object, absent), eagerImports(absent)],
     // The built-in profiles are found beside the package: in the bundle, from the wrapper's __dirname.
     define: { 'import.meta.dirname': '__dirname', 'import.meta.ipsimObject': object === undefined ? 'undefined' : JSON.stringify(object) },
   });

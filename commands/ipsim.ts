@@ -63,10 +63,12 @@ export async function cli(whole?: () => void): Promise<void> {
     stderrIsTTY: term.stdoutIsTTY && isTerminal(2),
     columns: term.stdoutIsTTY ? process.stdout.columns : undefined,
   };
-  // Whether anything was printed: a command this bundle hands to the whole CLI must have printed nothing.
+  // Whether anything was printed: a command this bundle hands to the whole CLI must have printed
+  // nothing. Only a bundle that can hand over (whole given) looks.
   let printed = false;
   const sink = (fd: number): Sink => {
     const to = fdSink(fd);
+    if (whole === undefined) return to;
     return {
       write(text: string): void {
         printed = true;
