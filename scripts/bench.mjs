@@ -100,6 +100,8 @@ function copyState(made, name) {
 }
 
 const rows = [];
+/** The floor's median and quartiles over every start-up pair, written with the rows. */
+let floorSpread;
 function row(name, value, unit, target, pass, extra = {}) {
   rows.push({ case: name, value: Number(value.toFixed(unit === 'x' ? 3 : 1)), unit, target, pass, ...extra });
   // Three decimals: a ratio a hair over its target must not print as the target itself.
@@ -148,7 +150,17 @@ try {
       cases.push({ name: `${name}, 100 namespaces${cache}`, argv: cmd(w100.state, ...args), extraEnv, prepare: w100.restore, limit: writeLimit });
     }
   }
-  rounds(cases).forEach((r, i) => ratioRow(cases[i].name, r, cases[i].limit));
+  const startup = rounds(cases);
+  startup.forEach((r, i) => ratioRow(cases[i].name, r, cases[i].limit));
+  // How far this machine's start-up moved during the run: every ratio moves with it.
+  const floors = startup.flatMap((r) => r.samples.floor).sort((a, b) => a - b);
+  const quartile = (q) => floors[Math.min(floors.length - 1, Math.floor(q * floors.length))];
+  floorSpread = { median_ms: median(floors), q1_ms: quartile(0.25), q3_ms: quartile(0.75) };
+  const spread = (floorSpread.q3_ms - floorSpread.q1_ms) / floorSpread.median_ms;
+  console.log(
+    `\n\`node -e 0\` over all ${floors.length} pairs: median ${floorSpread.median_ms.toFixed(1)} ms, middle half ${floorSpread.q1_ms.toFixed(1)}–${floorSpread.q3_ms.toFixed(1)} ms.`,
+  );
+  if (spread > 0.2) console.log("The floor's middle half spans more than a fifth of its median: this machine's start-up moved during the run, and its ratios are less certain than in a steadier run.");
 
   console.log(`\nScale cases: median of ${SCALE_RUNS} runs (each paired with the floor), states restored before each run.\n`);
   const s10k = makeState(10000);
@@ -229,6 +241,7 @@ try {
         runs: RUNS,
         scale_runs: SCALE_RUNS,
         env: 'NODE_EXTRA_CA_CERTS unset, NO_COLOR=1, stdout a pipe',
+        floor: floorSpread,
         rows,
       },
       null,
