@@ -20,10 +20,10 @@
 //   directory) is refused at once, as is a symlink whose target is not a lock line (symlink(2)
 //   never shows a partial one); a regular file without a valid line is abandoned once this waiter
 //   has seen the same content for the grace period, whatever its mtime says.
-import { readdirSync, readlinkSync, renameSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync, renameSync, statSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { errnoCode, fsFailure, StateFileError } from './errors.js';
-import { entryAt, lockPath as lockOf, makeDir, nonce, parseTempName, readRegular, resolveState, tempPath, unlinkQuietly } from './paths.js';
+import { entryAt, lockPath as lockOf, makeDir, nonce, parseTempName, readRegular, resolveState, tempPath, unlinkIfExists, unlinkQuietly } from './paths.js';
 import { isAlive, selfIdentity } from './procfs.js';
 
 export interface Lock {
@@ -60,14 +60,6 @@ function readContent(file: string): string | undefined {
   const content = `${target}\n`;
   if (!LOCK_LINE.test(content)) throw new StateFileError(file, 'not a lock', 'use lock');
   return content;
-}
-
-function unlinkIfExists(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch (e) {
-    if (errnoCode(e) !== 'ENOENT') throw fsFailure(e, file, 'remove lock');
-  }
 }
 
 /**
@@ -117,7 +109,7 @@ function inspect(file: string, seen: FirstSeen): { content: string; alive: boole
 
 /** Removes `file` if it still has exactly `content` (a check-then-unlink; see the callers). */
 function unlinkIfContent(file: string, content: string): void {
-  if (readContent(file) === content) unlinkIfExists(file);
+  if (readContent(file) === content) unlinkIfExists(file, 'remove lock');
 }
 
 /**

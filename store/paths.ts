@@ -169,6 +169,15 @@ export function parseTempName(name: string): { of: string; pid: number; startTim
   return { of: m[1]!, pid: Number(m[2]), startTime: m[3]! };
 }
 
+/** Removes `file` if it is there; any other failure is the command's, named by `action`. */
+export function unlinkIfExists(file: string, action: string): void {
+  try {
+    unlinkSync(file);
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw fsFailure(err, file, action);
+  }
+}
+
 /**
  * Removes a temp (or a backup name) beside the state: this writer's own after a failure, or a dead
  * writer's. A failure to remove it is not the command's: the name is unique to its writer, and the

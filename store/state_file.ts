@@ -1,9 +1,8 @@
 // Reading the state file (and removing it, for reset). Writing lives in store/write.ts, loaded
 // only by commands that change something.
-import { unlinkSync } from 'node:fs';
 import type { KernelState } from '../lib/state.js';
-import { errnoCode, fsFailure, StateFileError } from './errors.js';
-import { journalPath, readRegular, resolveState } from './paths.js';
+import { StateFileError } from './errors.js';
+import { journalPath, readRegular, resolveState, unlinkIfExists } from './paths.js';
 import { decodeSnapshot, SnapshotError } from './snapshot.js';
 
 export { StateFileError } from './errors.js';
@@ -28,10 +27,6 @@ export function removeState(path: string): void {
     [file, 'remove state file'],
     [journalPath(file), 'remove journal'],
   ] as const) {
-    try {
-      unlinkSync(name);
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw fsFailure(err, name, what);
-    }
+    unlinkIfExists(name, what);
   }
 }
