@@ -95,7 +95,7 @@ export async function cli(whole?: () => void): Promise<void> {
     }
   } catch (err) {
     if (err instanceof BrokenPipe) process.exit(141); // as main() does: the reader went away.
-    // A missing state to boot, which this bundle leaves out (commands/hand_over.ts).
+    // The command needs a module this bundle leaves out (commands/hand_over.ts): the whole CLI runs it.
     if (whole !== undefined && handsOver(err) && !printed) return whole();
     try {
       out.err(`ipsim: internal error: ${(err as Error).message}\n`);

@@ -100,8 +100,6 @@ function copyState(made, name) {
 }
 
 const rows = [];
-/** The floor's median and quartiles over every start-up pair, written with the rows. */
-let floorSpread;
 function row(name, value, unit, target, pass, extra = {}) {
   rows.push({ case: name, value: Number(value.toFixed(unit === 'x' ? 3 : 1)), unit, target, pass, ...extra });
   // Three decimals: a ratio a hair over its target must not print as the target itself.
@@ -155,7 +153,8 @@ try {
   // How far this machine's start-up moved during the run: every ratio moves with it.
   const floors = startup.flatMap((r) => r.samples.floor).sort((a, b) => a - b);
   const quartile = (q) => floors[Math.min(floors.length - 1, Math.floor(q * floors.length))];
-  floorSpread = { median_ms: median(floors), q1_ms: quartile(0.25), q3_ms: quartile(0.75) };
+  // Written with the rows.
+  const floorSpread = { median_ms: median(floors), q1_ms: quartile(0.25), q3_ms: quartile(0.75) };
   const spread = (floorSpread.q3_ms - floorSpread.q1_ms) / floorSpread.median_ms;
   console.log(
     `\n\`node -e 0\` over all ${floors.length} pairs: median ${floorSpread.median_ms.toFixed(1)} ms, middle half ${floorSpread.q1_ms.toFixed(1)}–${floorSpread.q3_ms.toFixed(1)} ms.`,
