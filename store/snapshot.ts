@@ -154,7 +154,8 @@ export function encodeSnapshot(state: KernelState): string {
  * a one-byte string without decoding (the cheapest string V8 makes, and JSON.parse's fastest).
  */
 function utf8Text(bytes: Uint8Array): string {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // A Buffer, as a read returns it, is taken as it is: a new view costs Buffer.from's functions.
+  const buf = bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (isAscii(buf)) return buf.toString('latin1');
   // isUtf8 validates as a fatal TextDecoder does (simdutf), without its copy.
   if (!isUtf8(buf)) throw new SnapshotError('not valid UTF-8');

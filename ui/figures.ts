@@ -159,8 +159,11 @@ export function renderGen(maxGenPtrs: number, ids: readonly { id: number; ops: s
   for (const view of nets) {
     lines.push('', `${view.net}: struct net_generic, len ${view.len}`);
     const opsWidth = Math.max(4, ...view.slots.map((s) => s.ops.length));
+    // Each slot by its index: one pass over ptr[], not a search of the slots for each index.
+    const byIndex: (SlotView | undefined)[] = [];
+    for (const s of view.slots) byIndex[s.index] = s;
     for (let index = 0; index < view.len; index += 1) {
-      const slot = view.slots.find((s) => s.index === index);
+      const slot = byIndex[index];
       if (slot === undefined && !all) continue;
       const head = `  ptr[${index}]`.padEnd(11) + `id ${index + 1}`.padEnd(7);
       lines.push(
