@@ -38,6 +38,8 @@ const PER_ROW = 4;
 /** The arrow that ends a row the chain continues after. */
 const CONTINUES = ' --->';
 const BOX = 15;
+/** The columns of the arrow from a box, or from its widest label, to the next box. */
+const ARROW = 7;
 const INDENT = '   ';
 
 /** text padded with spaces to `columns` display columns (String#padEnd counts UTF-16 units). */
@@ -48,18 +50,17 @@ function padColumns(text: string, columns: number, stringWidth: Measure): string
 /**
  * How many boxes from `start` fit in a row of `columns` display columns (at least one): a box's
  * column is its width plus the arrow to the next; the last one's is its box or widest label, and
- * the arrow to the next row when the chain goes on.
+ * the arrow to the next row when the chain goes on. `widths`: each box's column with its arrow.
  */
-function rowLength(labels: readonly (readonly string[])[], start: number, columns: number, stringWidth: Measure): number {
-  const widest = (column: readonly string[]): number => Math.max(BOX, ...column.map((l) => stringWidth(l)));
+function rowLength(widths: readonly number[], start: number, columns: number): number {
   let used = INDENT.length;
   let n = 0;
-  while (start + n < labels.length) {
-    const column = labels[start + n]!;
-    const continues = start + n + 1 < labels.length;
-    const asLast = used + widest(column) + (continues ? CONTINUES.length : 0);
+  while (start + n < widths.length) {
+    const widest = widths[start + n]! - ARROW;
+    const continues = start + n + 1 < widths.length;
+    const asLast = used + widest + (continues ? CONTINUES.length : 0);
     if (n > 0 && asLast > columns) break;
-    used += widest(column) + 7;
+    used += widest + ARROW;
     n += 1;
   }
   return n;
@@ -75,33 +76,34 @@ function chain(title: string, kind: string, labels: readonly (readonly string[])
     lines.push(`${INDENT}(empty)`);
     return lines;
   }
-  const width = (column: readonly string[]): number => Math.max(BOX, ...column.map((l) => stringWidth(l))) + 7;
+  // Each column's width once: a row's boxes, arrows and labels all use it.
+  const widths = labels.map((column) => Math.max(BOX, ...column.map((l) => stringWidth(l))) + ARROW);
+  const box = `+${'-'.repeat(BOX - 2)}+`;
+  const cell = `|${kind.padEnd(BOX - 2)}|`;
   for (let start = 0, perRow = 0; start < labels.length; start += perRow) {
-    perRow = columns === undefined ? PER_ROW : rowLength(labels, start, columns, stringWidth);
-    const row = labels.slice(start, start + perRow);
-    const continues = start + perRow < labels.length;
-    const first = start === 0 ? INDENT : '-->';
+    perRow = columns === undefined ? PER_ROW : rowLength(widths, start, columns);
+    const end = Math.min(start + perRow, labels.length);
+    const continues = end < labels.length;
     let top = INDENT;
-    let mid = first;
+    let mid = start === 0 ? INDENT : '-->';
     let bottom = INDENT;
-    row.forEach((column, i) => {
-      const w = width(column);
-      const box = `+${'-'.repeat(BOX - 2)}+`;
-      const cell = `|${kind.padEnd(BOX - 2)}|`;
-      const last = i === row.length - 1;
+    let depth = 0;
+    for (let i = start; i < end; i += 1) {
+      const w = widths[i]!;
+      const last = i === end - 1;
       top += last ? box : box.padEnd(w);
       bottom += last ? box : box.padEnd(w);
       mid += last ? cell : `${cell} ${'-'.repeat(w - BOX - 2)}>`;
-    });
+      depth = Math.max(depth, labels[i]!.length);
+    }
     if (continues) mid += CONTINUES;
     lines.push(top, mid, bottom);
-    const depth = Math.max(...row.map((column) => column.length));
     for (let d = 0; d < depth; d += 1) {
       let text = INDENT;
-      row.forEach((column, i) => {
-        const label = column[d] ?? '';
-        text += i === row.length - 1 ? label : padColumns(label, width(column), stringWidth);
-      });
+      for (let i = start; i < end; i += 1) {
+        const label = labels[i]![d] ?? '';
+        text += i === end - 1 ? label : padColumns(label, widths[i]!, stringWidth);
+      }
       lines.push(text.trimEnd());
     }
     if (continues) lines.push('');
