@@ -152,31 +152,36 @@ export function nullCount(len: number, slots: readonly SlotView[]): number {
   return len - slots.length;
 }
 
+/** The ptr[] lines of one net_generic: its non-NULL slots, or every slot with `all`. */
+function slotLines(view: GenView, all: boolean): string[] {
+  const lines: string[] = [];
+  const opsWidth = Math.max(4, ...view.slots.map((s) => s.ops.length));
+  // Each slot by its index: one pass over ptr[], not a search of the slots for each index.
+  const byIndex: (SlotView | undefined)[] = [];
+  for (const s of view.slots) byIndex[s.index] = s;
+  for (let index = 0; index < view.len; index += 1) {
+    const slot = byIndex[index];
+    if (slot === undefined && !all) continue;
+    const head = `  ptr[${index}]`.padEnd(11) + `id ${index + 1}`.padEnd(7);
+    lines.push(
+      slot === undefined
+        ? `${head}NULL`
+        : `${head}${slot.ops.padEnd(opsWidth)}  ${`${slot.size} bytes`.padEnd(12)}${slot.state === 'data' ? 'data' : 'stale (freed, pointer left)'}`,
+    );
+  }
+  return lines;
+}
+
 /** `show gen`: the non-NULL ptr[] slots of each namespace and how many are NULL; every slot with `all`. */
 export function renderGen(maxGenPtrs: number, ids: readonly { id: number; ops: string }[], nets: readonly GenView[], all: boolean): string {
-  const lines = [
-    `max_gen_ptrs ${maxGenPtrs}`,
-    `net_generic_ids ${ids.length === 0 ? '(none in use)' : ids.map((e) => `${e.id}:${e.ops}`).join(' ')}`,
-  ];
+  let text = `max_gen_ptrs ${maxGenPtrs}\nnet_generic_ids ${ids.length === 0 ? '(none in use)' : ids.map((e) => `${e.id}:${e.ops}`).join(' ')}\n`;
   for (const view of nets) {
-    lines.push('', `${view.net}: struct net_generic, len ${view.len}`);
-    const opsWidth = Math.max(4, ...view.slots.map((s) => s.ops.length));
-    // Each slot by its index: one pass over ptr[], not a search of the slots for each index.
-    const byIndex: (SlotView | undefined)[] = [];
-    for (const s of view.slots) byIndex[s.index] = s;
-    for (let index = 0; index < view.len; index += 1) {
-      const slot = byIndex[index];
-      if (slot === undefined && !all) continue;
-      const head = `  ptr[${index}]`.padEnd(11) + `id ${index + 1}`.padEnd(7);
-      lines.push(
-        slot === undefined
-          ? `${head}NULL`
-          : `${head}${slot.ops.padEnd(opsWidth)}  ${`${slot.size} bytes`.padEnd(12)}${slot.state === 'data' ? 'data' : 'stale (freed, pointer left)'}`,
-      );
-    }
-    if (!all) lines.push(`  ${nullCount(view.len, view.slots)} NULL`);
+    text += `\n${view.net}: struct net_generic, len ${view.len}\n`;
+    // Most namespaces of a large state hold no generic data: nothing to draw but the count.
+    if (all || view.slots.length > 0) for (const line of slotLines(view, all)) text += `${line}\n`;
+    if (!all) text += `  ${nullCount(view.len, view.slots)} NULL\n`;
   }
-  return `${lines.join('\n')}\n`;
+  return text;
 }
 
 export interface NetView {
